@@ -1,0 +1,82 @@
+/* acl: parse bridge.conf(5) files and decide. Pure: no sockets, no devices,
+ * never exits, never prints (diagnostics go through a callback). */
+#ifndef BH_ACL_H
+#define BH_ACL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ACL_MAX_LINE   1024  /* bytes per line, newline excluded */
+#define ACL_MAX_DEPTH  8     /* include nesting */
+#define ACL_MAX_FILES  256   /* files read in total, main one included */
+
+enum acl_severity { ACL_SEV_ERROR, ACL_SEV_WARNING };
+
+/* Called once per diagnostic. COL is 1-based; 0 when not about a column
+ * (e.g. the file could not be opened: LINE is then the including line, or 0). */
+typedef void (*acl_report_fn)(void *ctx, enum acl_severity sev,
+			      const char *file, unsigned line, unsigned col,
+			      const char *msg);
+
+struct acl;
+
+struct acl_opts {
+	/* Require every file to be a regular file owned by uid 0 and not
+	 * writable by group or others (checked with fstat on the opened fd).
+	 * bridge-helper always sets this; only unit tests clear it. */
+	bool require_safe;
+	/* Also report warnings (rules that can never match, ...): --lint. */
+	bool warnings;
+};
+
+/* Parse PATH and everything it includes. Always sets *OUT to a policy (maybe
+ * empty) that the caller frees with acl_free(). Returns the number of errors
+ * reported (0: the policy is usable; >0: the caller must deny), or -ENOMEM. */
+int acl_load(const char *path, const struct acl_opts *opts, struct acl **out,
+	     acl_report_fn report, void *ctx);
+
+/* Parse an in-memory file named NAME (for fuzzing and unit tests). `include`
+ * lines are parsed and resolved against dirname(NAME) as in acl_load(). */
+int acl_load_buffer(const char *name, const char *buf, size_t len,
+		    const struct acl_opts *opts, struct acl **out,
+		    acl_report_fn report, void *ctx);
+
+void acl_free(struct acl *acl);
+
+/* Who is asking: the real uid/gid and the supplementary groups the kernel
+ * reported for the process (getgroups), captured before any privilege drop. */
+struct acl_caller {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t ngroups;
+};
+
+enum acl_result {
+	ACL_NOMATCH,   /* no allow/deny rule matched: denied */
+	ACL_ALLOWED,
+	ACL_DENIED,    /* a deny rule matched (deny wins wherever it stands) */
+};
+
+struct acl_where {
+	const char *file;      /* NULL: none; points into the struct acl */
+	unsigned line;
+};
+
+struct acl_decision {
+	enum acl_result result;
+	struct acl_where rule;        /* first matching deny, else first allow */
+	bool has_limit;               /* a `limit` rule matched */
+	unsigned limit;               /* the smallest matching limit */
+	struct acl_where limit_rule;
+	bool has_sndbuf;              /* a `sndbuf` rule matched */
+	int sndbuf;                   /* the last matching sndbuf rule's bytes */
+	struct acl_where sndbuf_rule;
+};
+
+/* Decide for BRIDGE (the device's own name). Pure. */
+void acl_decide(const struct acl *acl, const char *bridge,
+		const struct acl_caller *who, struct acl_decision *out);
+
+#endif

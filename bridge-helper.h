@@ -1,0 +1,67 @@
+/* libbridge-helper: get a TAP attached to a bridge from the privileged
+ * bridge-helper(8), from an unprivileged program. See libbridge-helper(3). */
+#ifndef BRIDGE_HELPER_H
+#define BRIDGE_HELPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BH_API_VERSION 1
+
+/* Failure classes returned (negated) by bh_open(). */
+enum bh_status {
+	BH_OK = 0,
+	BH_E_INVAL = 1,      /* bad request (option out of range, no bridge) */
+	BH_E_SYSTEM = 2,     /* socketpair, spawn, memory ... failed here */
+	BH_E_NOHELPER = 3,   /* helper not found or not executable */
+	BH_E_HELPER = 4,     /* helper exited non-zero (its stderr is in the message) */
+	BH_E_SIGNAL = 5,     /* helper killed by a signal */
+	BH_E_NOFDS = 6,      /* helper exited 0 without sending fds */
+	BH_E_PROTOCOL = 7,   /* wrong number of fds, malformed message */
+	BH_E_TIMEOUT = 8,    /* helper did not finish in time: killed and reaped */
+};
+
+struct bh_request;   /* what to ask for */
+struct bh_tap;       /* what was received */
+
+/* A request for BRIDGE with defaults: the installed helper, no vnet_hdr,
+ * 1 queue, the kernel's/administrator's send buffer, the system ACL,
+ * a 10 s timeout. NULL on ENOMEM or an invalid bridge name. */
+struct bh_request *bh_request_new(const char *bridge);
+void bh_request_free(struct bh_request *req);
+
+/* Setters return 0, or -EINVAL / -ENOMEM and leave the request unchanged. */
+int bh_request_set_helper(struct bh_request *req, const char *path);
+int bh_request_set_vnet_hdr(struct bh_request *req, bool on);
+int bh_request_set_queues(struct bh_request *req, unsigned queues); /* 1..256 */
+int bh_request_set_sndbuf(struct bh_request *req, int bytes);       /* 1..INT_MAX */
+int bh_request_set_acl(struct bh_request *req, const char *path);   /* tests */
+int bh_request_set_timeout(struct bh_request *req, unsigned msec);  /* 0: none */
+
+/* Spawn the helper and receive the TAP. Thread-safe. Returns 0 and sets *TAP,
+ * or returns -enum bh_status and writes a one-line message (NUL-terminated,
+ * truncated to ERRLEN) to ERRBUF if it is not NULL. */
+int bh_open(const struct bh_request *req, struct bh_tap **tap,
+	    char *errbuf, size_t errlen);
+
+unsigned bh_tap_queues(const struct bh_tap *tap);
+/* The I-th fd (0 <= I < queues), O_CLOEXEC; still owned by TAP. */
+int bh_tap_fd(const struct bh_tap *tap, unsigned i);
+/* Take the I-th fd: the caller owns it from now on; bh_tap_free() won't close it. */
+int bh_tap_take_fd(struct bh_tap *tap, unsigned i);
+const char *bh_tap_name(const struct bh_tap *tap);
+bool bh_tap_vnet_hdr(const struct bh_tap *tap);
+/* Close the fds still owned and free. The TAP vanishes with its last fd. */
+void bh_tap_free(struct bh_tap *tap);
+
+/* A static string naming STATUS (a positive enum bh_status). */
+const char *bh_strerror(int status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
