@@ -14,7 +14,11 @@
 enum acl_severity { ACL_SEV_ERROR, ACL_SEV_WARNING };
 
 /* Called once per diagnostic. COL is 1-based; 0 when not about a column
- * (e.g. the file could not be opened: LINE is then the including line, or 0). */
+ * (e.g. the file could not be opened: LINE is then the including line, or 0).
+ * MSG never repeats FILE:LINE:COL. A problem with an included file (cannot
+ * open, unsafe, too large) is reported at the include line of the including
+ * FILE, col 0, with MSG prefixed by the included path ("PATH: not owned by
+ * root"); a problem with the main file is reported as FILE, line 0, col 0. */
 typedef void (*acl_report_fn)(void *ctx, enum acl_severity sev,
 			      const char *file, unsigned line, unsigned col,
 			      const char *msg);
@@ -75,7 +79,9 @@ struct acl_decision {
 	struct acl_where sndbuf_rule;
 };
 
-/* Decide for BRIDGE (the device's own name). Pure. */
+/* Decide for BRIDGE (the device's own name). Pure. Fails closed: a policy
+ * whose load reported any error (or ENOMEM), a NULL policy or caller, and
+ * an invalid BRIDGE name all give ACL_NOMATCH. */
 void acl_decide(const struct acl *acl, const char *bridge,
 		const struct acl_caller *who, struct acl_decision *out);
 

@@ -1,0 +1,879 @@
+/* Unit tests for acl.c: every rule kind, every error class, with the exact
+ * message, line and column where it matters. Run as root (the file-safety
+ * tests chown files). Prints TAP; exits non-zero if any check fails. */
+#include "acl.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAXDIAG 16
+
+static char tmp[64];            /* the test directory, stripped from output */
+static int ndiag;               /* diagnostics seen (all of them) */
+static char diag[MAXDIAG][PATH_MAX + 600];
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+/* "E|W FILE:LINE:COL: MSG", with every "TMP/" removed. */
+static void collect(void *ctx, enum acl_severity sev, const char *file,
+		    unsigned line, unsigned col, const char *msg)
+{
+	char buf[sizeof(diag[0])], *out, *hit;
+	size_t tl = strlen(tmp);
+
+	(void)ctx;
+	snprintf(buf, sizeof(buf), "%c %s:%u:%u: %s",
+		 sev == ACL_SEV_ERROR ? 'E' : 'W', file, line, col, msg);
+	if (ndiag >= MAXDIAG) {
+		ndiag++;
+		return;
+	}
+	out = diag[ndiag++];
+	out[0] = '\0';
+	for (char *s = buf; ; s = hit + tl + 1) {
+		hit = strstr(s, tmp);
+		if (!hit || hit[tl] != '/') {
+			strcat(out, s);
+			break;
+		}
+		strncat(out, s, (size_t)(hit - s));
+	}
+}
+
+static void dump(void)
+{
+	for (int i = 0; i < ndiag && i < MAXDIAG; i++)
+		printf("#   got: %s\n", diag[i]);
+}
+
+static bool has(const char *want)
+{
+	for (int i = 0; i < ndiag && i < MAXDIAG; i++)
+		if (strcmp(diag[i], want) == 0)
+			return true;
+	dump();
+	printf("#   want: %s\n", want);
+	return false;
+}
+
+/* Exactly one diagnostic, equal to WANT, and RC errors. */
+static bool only(int rc, int want_rc, const char *want)
+{
+	if (rc == want_rc && ndiag == 1 && strcmp(diag[0], want) == 0)
+		return true;
+	printf("#   rc=%d (want %d), %d diagnostics\n", rc, want_rc, ndiag);
+	dump();
+	printf("#   want: %s\n", want);
+	return false;
+}
+
+static bool none(int rc)
+{
+	if (rc == 0 && ndiag == 0)
+		return true;
+	printf("#   rc=%d, %d diagnostics\n", rc, ndiag);
+	dump();
+	return false;
+}
+
+static void path_of(char *buf, size_t size, const char *rel)
+{
+	snprintf(buf, size, "%s/%s", tmp, rel);
+}
+
+static void put_n(const char *rel, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	path_of(path, sizeof(path), rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    fchmod(fd, 0644) < 0 || close(fd) < 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static void put(const char *rel, const char *text)
+{
+	put_n(rel, text, strlen(text));
+}
+
+static void mkd(const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	if (mkdir(path, mode) < 0 || chmod(path, mode) < 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static void chown_rel(const char *rel, uid_t uid)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	if (chown(path, uid, (gid_t)-1) < 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static int load_opts(const char *rel, bool safe, bool warn, struct acl **a)
+{
+	struct acl_opts o = { .require_safe = safe, .warnings = warn };
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	ndiag = 0;
+	return acl_load(path, &o, a, collect, NULL);
+}
+
+static int load(const char *rel, struct acl **a)
+{
+	return load_opts(rel, false, false, a);
+}
+
+static int buf_n(const char *text, size_t len, bool warn, struct acl **a)
+{
+	struct acl_opts o = { .require_safe = false, .warnings = warn };
+	char name[PATH_MAX];
+
+	path_of(name, sizeof(name), "mem.conf");
+	ndiag = 0;
+	return acl_load_buffer(name, text, len, &o, a, collect, NULL);
+}
+
+static int buf(const char *text, struct acl **a)
+{
+	return buf_n(text, strlen(text), false, a);
+}
+
+/* Decide for a caller UID/GID with up to 4 supplementary groups. */
+static struct acl_decision dec_g(const struct acl *a, const char *br, uid_t uid,
+				 gid_t gid, size_t n, const gid_t *groups)
+{
+	struct acl_caller who = { uid, gid, groups, n };
+	struct acl_decision d;
+
+	acl_decide(a, br, &who, &d);
+	return d;
+}
+
+static struct acl_decision dec(const struct acl *a, const char *br, uid_t uid)
+{
+	return dec_g(a, br, uid, 1000, 0, NULL);
+}
+
+static bool at(struct acl_where w, const char *rel, unsigned line)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	if (w.file && strcmp(w.file, path) == 0 && w.line == line)
+		return true;
+	printf("#   where: %s:%u, want %s:%u\n", w.file ? w.file : "(null)",
+	       w.line, path, line);
+	return false;
+}
+
+/* Load TEXT from memory, expect exactly one error WANT. */
+static void bad(const char *text, const char *want)
+{
+	struct acl *a;
+	int rc = buf(text, &a);
+
+	OK(only(rc, 1, want), "error: %s", want);
+	acl_free(a);
+}
+
+/* ---- allow / deny ------------------------------------------------------------ */
+
+static void test_allow_deny(void)
+{
+	struct acl *a;
+	struct acl_decision d;
+
+	OK(none(buf("allow br0\n", &a)), "allow br0 parses");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 1), "allow br0: br0 allowed by line 1");
+	d = dec(a, "br1", 1000);
+	OK(d.result == ACL_NOMATCH && !d.rule.file && !d.has_limit && !d.has_sndbuf,
+	   "allow br0: br1 matches nothing");
+	acl_free(a);
+
+	OK(none(buf("allow all\n", &a)), "allow all parses");
+	OK(dec(a, "virbr7", 0).result == ACL_ALLOWED, "allow all: any bridge allowed");
+	acl_free(a);
+
+	OK(none(buf("deny all\nallow br0\n", &a)), "deny all; allow br0 parses");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_DENIED && at(d.rule, "mem.conf", 1), "deny all wins over a later allow");
+	acl_free(a);
+
+	OK(none(buf("allow br0\ndeny br0\nallow br0\ndeny br0\n", &a)), "mixed parses");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_DENIED && at(d.rule, "mem.conf", 2), "rule is the first matching deny");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nallow all\n", &a)), "two allows parse");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 1), "rule is the first matching allow");
+	acl_free(a);
+
+	OK(none(buf("allow br0\ndeny br0 user=0\n", &a)), "deny for one user parses");
+	OK(dec(a, "br0", 1000).result == ACL_ALLOWED, "deny user=0 leaves uid 1000 allowed");
+	OK(dec(a, "br0", 0).result == ACL_DENIED, "deny user=0 denies uid 0");
+	acl_free(a);
+
+	OK(none(buf("", &a)), "empty file parses");
+	OK(dec(a, "br0", 0).result == ACL_NOMATCH, "empty file: nothing matches");
+	acl_free(a);
+
+	OK(none(buf("allow all\n", &a)), "allow all again");
+	OK(dec(a, "abcdefghijklmnop", 0).result == ACL_NOMATCH, "decide: 16-byte bridge never matches");
+	OK(dec(a, "", 0).result == ACL_NOMATCH, "decide: empty bridge never matches");
+	OK(dec(a, "a/b", 0).result == ACL_NOMATCH, "decide: bridge with '/' never matches");
+	OK(dec(a, "..", 0).result == ACL_NOMATCH, "decide: '..' never matches");
+	acl_free(a);
+
+	acl_free(NULL);
+	OK(dec(NULL, "br0", 0).result == ACL_NOMATCH, "decide on NULL policy: no match");
+}
+
+/* ---- layout: comments, CRLF, tabs -------------------------------------------- */
+
+static void test_layout(void)
+{
+	struct acl *a;
+	struct acl_decision d;
+
+	OK(none(buf("\n\n   \n\t\n# comment\n  # indented comment\nallow br0\n", &a)),
+	   "blank lines and comments");
+	d = dec(a, "br0", 1);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 7), "line numbers count blank lines");
+	acl_free(a);
+
+	bad("allow br0 # anyone\ndeny br1 user=0# glued\n",
+	    "E mem.conf:2:15: unknown user '0#'");
+
+	OK(none(buf("allow br0 # anyone may use br0\ndeny br1 user=0 #x\n", &a)),
+	   "comments after rules");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "rule before a comment applies");
+	OK(dec(a, "br1", 0).result == ACL_DENIED, "subject before a comment applies");
+	acl_free(a);
+
+	OK(none(buf("allow br0\r\ndeny br1\r\nallow br2\r\n", &a)), "CRLF file parses");
+	OK(dec(a, "br1", 0).result == ACL_DENIED, "CRLF: \\r is not part of the name");
+	OK(dec(a, "br2", 0).result == ACL_ALLOWED, "CRLF: last line");
+	acl_free(a);
+
+	OK(none(buf("\tallow\t\tbr0  \t user=0\t\n", &a)), "tabs and spaces mixed");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "tab-separated rule applies");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nallow br1", &a)), "last line without newline");
+	d = dec(a, "br1", 0);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 2), "last line without newline applies");
+	acl_free(a);
+
+	bad("\tdeny\tbr0\tuser=nosuchuser_bh\n",
+	    "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
+}
+
+/* ---- subjects ------------------------------------------------------------- */
+
+static void test_subjects(void)
+{
+	static const gid_t adm[] = { 5, 4 }, daemon_g[] = { 1 };
+	struct acl *a;
+
+	OK(none(buf("allow br0 user=root\nallow br1 user=0\nallow br2 user=1000\n"
+		    "allow br3 user=4294967294\n", &a)), "user=NAME and user=UID");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "user=root matches uid 0");
+	OK(dec(a, "br0", 1000).result == ACL_NOMATCH, "user=root does not match uid 1000");
+	OK(dec(a, "br1", 0).result == ACL_ALLOWED, "user=0 matches uid 0");
+	OK(dec(a, "br2", 1000).result == ACL_ALLOWED, "user=1000 matches uid 1000");
+	OK(dec(a, "br2", 1001).result == ACL_NOMATCH, "user=1000 does not match 1001");
+	OK(dec(a, "br3", 4294967294u).result == ACL_ALLOWED, "largest uid");
+	acl_free(a);
+
+	OK(none(buf("allow br0 group=daemon\nallow br1 group=4\n"
+		    "allow br2 user=1000 group=adm\nallow br3 group=sys user=1000\n", &a)),
+	   "group=NAME and group=GID");
+	OK(dec_g(a, "br0", 1000, 1, 0, NULL).result == ACL_ALLOWED, "group=daemon matches primary gid 1");
+	OK(dec_g(a, "br0", 1000, 1000, 0, NULL).result == ACL_NOMATCH, "group=daemon: other gid");
+	OK(dec_g(a, "br0", 1000, 1000, 1, daemon_g).result == ACL_ALLOWED,
+	   "group=daemon matches a supplementary group");
+	OK(dec_g(a, "br1", 1000, 1000, 2, adm).result == ACL_ALLOWED, "group=4 matches 2nd supplementary group");
+	OK(dec_g(a, "br1", 1000, 1000, 1, adm).result == ACL_NOMATCH, "ngroups bounds the search");
+	OK(dec_g(a, "br2", 1000, 1000, 2, adm).result == ACL_ALLOWED, "user= and group= both match");
+	OK(dec_g(a, "br2", 1000, 1000, 0, NULL).result == ACL_NOMATCH, "user matches, group does not");
+	OK(dec_g(a, "br2", 1001, 1000, 2, adm).result == ACL_NOMATCH, "group matches, user does not");
+	OK(dec_g(a, "br3", 1000, 3, 0, NULL).result == ACL_ALLOWED, "group= before user= works");
+	acl_free(a);
+
+	bad("allow br0 user=nosuchuser_bh\n", "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
+	bad("deny br0 group=nosuchgroup_bh\n", "E mem.conf:1:16: unknown group 'nosuchgroup_bh'");
+	bad("allow br0 user=-1\n", "E mem.conf:1:16: unknown user '-1'");
+	bad("allow br0 user=4294967295\n",
+	    "E mem.conf:1:16: invalid uid '4294967295' (expected 0..4294967294)");
+	bad("allow br0 group=99999999999999999999999\n",
+	    "E mem.conf:1:17: invalid gid '99999999999999999999999' (expected 0..4294967294)");
+	bad("allow br0 user=0 user=1\n", "E mem.conf:1:18: duplicate user=");
+	bad("allow br0 group=0 user=0 group=1\n", "E mem.conf:1:26: duplicate group=");
+	bad("allow br0 foo=1\n", "E mem.conf:1:11: unknown key 'foo=' (expected user= or group=)");
+	bad("allow br0 =1\n", "E mem.conf:1:11: unknown key '=' (expected user= or group=)");
+	bad("allow br0 br1\n", "E mem.conf:1:11: unexpected argument 'br1' (expected user= or group=)");
+	bad("allow br0 user=\n", "E mem.conf:1:16: missing value after user=");
+	bad("allow br0 group= # x\n", "E mem.conf:1:17: missing value after group=");
+}
+
+/* ---- names ----------------------------------------------------------------- */
+
+static void test_names(void)
+{
+	struct acl *a;
+
+	OK(none(buf("allow abcdefghijklmno\nallow .br\nallow br-0.1_x@\n", &a)),
+	   "15-byte and unusual but valid names");
+	OK(dec(a, "abcdefghijklmno", 0).result == ACL_ALLOWED, "15-byte name matches");
+	acl_free(a);
+
+	bad("allow abcdefghijklmnop\n",
+	    "E mem.conf:1:7: invalid bridge name 'abcdefghijklmnop': longer than 15 bytes");
+	bad("deny  abcdefghijklmnopqrstuvwxyz\n",
+	    "E mem.conf:1:7: invalid bridge name 'abcdefghijklmnopqrstuvwxyz': longer than 15 bytes");
+	bad("allow br/0\n", "E mem.conf:1:7: invalid bridge name 'br/0': contains '/'");
+	bad("allow br:0\n", "E mem.conf:1:7: invalid bridge name 'br:0': contains ':'");
+	bad("allow .\n", "E mem.conf:1:7: invalid bridge name '.': '.' and '..' are not allowed");
+	bad("allow ..\n", "E mem.conf:1:7: invalid bridge name '..': '.' and '..' are not allowed");
+	bad("allow br\x01\n",
+	    "E mem.conf:1:7: invalid bridge name 'br\\x01': contains a space, control or non-ASCII byte");
+	bad("allow br\xc3\xa9\n",
+	    "E mem.conf:1:7: invalid bridge name 'br\\xc3\\xa9': contains a space, control or non-ASCII byte");
+	bad("allow br\x7f\n",
+	    "E mem.conf:1:7: invalid bridge name 'br\\x7f': contains a space, control or non-ASCII byte");
+	bad("allow\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'allow'");
+	bad("deny   # nothing\n", "E mem.conf:1:8: missing bridge name (or 'all') after 'deny'");
+	bad("permit br0\n", "E mem.conf:1:1: unknown keyword 'permit'");
+	bad("  Allow br0\n", "E mem.conf:1:3: unknown keyword 'Allow'");
+}
+
+/* ---- lines ----------------------------------------------------------------- */
+
+static void test_lines(void)
+{
+	char line[ACL_MAX_LINE + 8];
+	struct acl *a;
+	int rc;
+
+	memset(line, 'x', sizeof(line));
+	line[0] = '#';
+	line[ACL_MAX_LINE] = '\n';
+	OK(none(buf_n(line, ACL_MAX_LINE + 1, false, &a)), "1024-byte line is fine");
+	acl_free(a);
+	line[ACL_MAX_LINE] = '\r';
+	line[ACL_MAX_LINE + 1] = '\n';
+	OK(none(buf_n(line, ACL_MAX_LINE + 2, false, &a)), "1024 bytes + CRLF is fine");
+	acl_free(a);
+	line[ACL_MAX_LINE] = 'x';
+	line[ACL_MAX_LINE + 1] = '\n';
+	rc = buf_n(line, ACL_MAX_LINE + 2, false, &a);
+	OK(only(rc, 1, "E mem.conf:1:1025: line too long (max 1024 bytes)"), "1025-byte line is an error");
+	acl_free(a);
+
+	{
+		char text[2 * ACL_MAX_LINE];
+		int n = snprintf(text, sizeof(text), "allow br0\n%.*s\nallow br1\nbogus\n",
+				 ACL_MAX_LINE + 1, line);
+
+		rc = buf_n(text, (size_t)n, false, &a);
+		OK(rc == 2 && ndiag == 2 &&
+		   has("E mem.conf:2:1025: line too long (max 1024 bytes)") &&
+		   has("E mem.conf:4:1: unknown keyword 'bogus'"),
+		   "parsing goes on after a long line");
+	}
+	acl_free(a);
+
+	rc = buf_n("allow br0\nallow b\0r1\nallow br2\n",
+		   sizeof("allow br0\nallow b\0r1\nallow br2\n") - 1, false, &a);
+	OK(only(rc, 1, "E mem.conf:2:8: NUL byte not allowed"), "NUL byte is an error");
+	acl_free(a);
+	rc = buf_n("allow br0 # \0 in a comment\n",
+		   sizeof("allow br0 # \0 in a comment\n") - 1, false, &a);
+	OK(only(rc, 1, "E mem.conf:1:13: NUL byte not allowed"), "NUL byte even in a comment");
+	acl_free(a);
+}
+
+/* ---- limit and sndbuf ------------------------------------------------------ */
+
+static void test_numbers(void)
+{
+	struct acl *a;
+
+	bad("limit br0 -1\n", "E mem.conf:1:11: invalid limit '-1' (expected 0..65535)");
+	bad("limit br0 4x\n", "E mem.conf:1:11: invalid limit '4x' (expected 0..65535)");
+	bad("limit br0 99999999999\n",
+	    "E mem.conf:1:11: invalid limit '99999999999' (expected 0..65535)");
+	bad("limit br0 65536\n", "E mem.conf:1:11: invalid limit '65536' (expected 0..65535)");
+	bad("limit br0 +4\n", "E mem.conf:1:11: invalid limit '+4' (expected 0..65535)");
+	bad("limit br0 0x10\n", "E mem.conf:1:11: invalid limit '0x10' (expected 0..65535)");
+	bad("limit br0\n", "E mem.conf:1:10: missing limit (0..65535)");
+	bad("limit br0 4 extra\n",
+	    "E mem.conf:1:13: unexpected argument 'extra' (expected user= or group=)");
+	bad("sndbuf br0 0\n",
+	    "E mem.conf:1:12: invalid sndbuf bytes '0' (expected 1..2147483647)");
+	bad("sndbuf br0 2147483648\n",
+	    "E mem.conf:1:12: invalid sndbuf bytes '2147483648' (expected 1..2147483647)");
+	bad("sndbuf br0 1k\n",
+	    "E mem.conf:1:12: invalid sndbuf bytes '1k' (expected 1..2147483647)");
+	bad("sndbuf all\n", "E mem.conf:1:11: missing sndbuf bytes (1..2147483647)");
+	bad("limit\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'limit'");
+
+	OK(none(buf("limit br0 65535\nlimit br0 0\nsndbuf br0 2147483647\nsndbuf br0 1\n", &a)),
+	   "limit and sndbuf at their bounds");
+	acl_free(a);
+}
+
+static void test_limit(void)
+{
+	static const gid_t adm[] = { 4 };
+	struct acl *a;
+	struct acl_decision d;
+
+	OK(none(buf("allow all\nlimit all 8\nlimit br0 4 group=adm\nlimit br0 6\n"
+		    "limit br0 4 user=1000\nlimit br0 5\n", &a)), "limit rules parse");
+	d = dec_g(a, "br0", 1000, 1000, 1, adm);
+	OK(d.has_limit && d.limit == 4 && at(d.limit_rule, "mem.conf", 3),
+	   "smallest matching limit, first rule with it");
+	d = dec(a, "br0", 1001);
+	OK(d.has_limit && d.limit == 5 && at(d.limit_rule, "mem.conf", 6), "limits not matching are skipped");
+	d = dec(a, "br1", 1000);
+	OK(d.has_limit && d.limit == 8 && at(d.limit_rule, "mem.conf", 2), "limit all");
+	OK(d.result == ACL_ALLOWED && !d.has_sndbuf, "limit does not change the decision");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nlimit br0 0\n", &a)), "limit 0 parses");
+	d = dec(a, "br0", 1000);
+	OK(d.has_limit && d.limit == 0, "limit 0 is a limit");
+	OK(!dec(a, "br1", 1000).has_limit, "no limit rule matches br1");
+	acl_free(a);
+}
+
+static void test_sndbuf(void)
+{
+	struct acl *a;
+	struct acl_decision d;
+
+	OK(none(buf("sndbuf all 1000\nsndbuf br0 2000\nsndbuf all 3000 user=5\n", &a)),
+	   "sndbuf rules parse");
+	d = dec(a, "br0", 5);
+	OK(d.has_sndbuf && d.sndbuf == 3000 && at(d.sndbuf_rule, "mem.conf", 3), "last matching sndbuf wins");
+	d = dec(a, "br0", 6);
+	OK(d.has_sndbuf && d.sndbuf == 2000 && at(d.sndbuf_rule, "mem.conf", 2),
+	   "specific sndbuf after a general one overrides it");
+	d = dec(a, "br1", 6);
+	OK(d.has_sndbuf && d.sndbuf == 1000 && at(d.sndbuf_rule, "mem.conf", 1), "sndbuf all");
+	OK(d.result == ACL_NOMATCH && !d.has_limit, "sndbuf does not allow");
+	acl_free(a);
+
+	OK(none(buf("allow br0\n", &a)), "no sndbuf rule");
+	OK(!dec(a, "br0", 6).has_sndbuf, "no sndbuf: kernel default stays");
+	acl_free(a);
+}
+
+/* ---- includes -------------------------------------------------------------- */
+
+static void test_include(void)
+{
+	char here[PATH_MAX];
+	struct acl *a;
+	struct acl_decision d;
+
+	mkd("sub", 0755);
+	mkd("decoy", 0755);
+	mkd("decoy/sub", 0755);
+	put("main.conf", "allow br0\ninclude sub/a.conf\n");
+	put("sub/a.conf", "include b.conf # relative to sub/\n");
+	put("sub/b.conf", "deny br0 user=1000\n");
+	put("b.conf", "deny all\n");                /* decoys: wrong bases */
+	put("decoy/sub/a.conf", "deny all\n");
+	put("decoy/b.conf", "deny all\n");
+	path_of(here, sizeof(here), "decoy");
+	OK(chdir(here) == 0, "chdir to a decoy directory");
+
+	OK(none(load("main.conf", &a)), "nested relative includes");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_DENIED && at(d.rule, "sub/b.conf", 1),
+	   "included deny found relative to the including file");
+	OK(dec(a, "br0", 1001).result == ACL_ALLOWED, "allow in main file");
+	OK(dec(a, "br1", 1001).result == ACL_NOMATCH, "no decoy from the cwd was read");
+	acl_free(a);
+
+	put("first.conf", "include sub/b.conf\nallow br0\n");
+	OK(none(load("first.conf", &a)), "include before allow");
+	d = dec(a, "br0", 1000);
+	OK(d.result == ACL_DENIED && at(d.rule, "sub/b.conf", 1), "deny wins wherever it stands");
+	acl_free(a);
+
+	OK(none(buf("include sub/b.conf\n", &a)), "acl_load_buffer: include relative to dirname(name)");
+	OK(dec(a, "br0", 1000).result == ACL_DENIED, "acl_load_buffer: included rule applies");
+	acl_free(a);
+
+	{
+		char text[PATH_MAX + 32];
+
+		snprintf(text, sizeof(text), "include %s/sub/b.conf\n", tmp);
+		OK(none(buf(text, &a)), "absolute include");
+		OK(dec(a, "br0", 1000).result == ACL_DENIED, "absolute include applies");
+		acl_free(a);
+	}
+	OK(chdir("/") == 0, "chdir /");
+}
+
+static void test_glob(void)
+{
+	static const gid_t adm[] = { 4 };
+	struct acl *a;
+	struct acl_decision d;
+
+	mkd("g.d", 0755);
+	put("g.d/20-b.conf", "deny br0 user=7\nsndbuf br0 200\n");
+	put("g.d/10-a.conf", "sndbuf br0 100\nallow br0\n");
+	put("g.d/30-c.conf", "sndbuf br0 300 user=8\ndeny br0 group=adm\n");
+	put("g.d/x.txt", "deny all\n");
+	put("glob.conf", "include g.d/*.conf\n");
+	OK(none(load("glob.conf", &a)), "glob include");
+	d = dec(a, "br0", 8);
+	OK(d.sndbuf == 300 && at(d.sndbuf_rule, "g.d/30-c.conf", 1), "glob: files read in sorted order (30 last)");
+	d = dec(a, "br0", 9);
+	OK(d.sndbuf == 200 && at(d.sndbuf_rule, "g.d/20-b.conf", 2), "glob: 20 after 10");
+	OK(d.result == ACL_ALLOWED && at(d.rule, "g.d/10-a.conf", 2), "glob: allow from 10-a.conf");
+	d = dec_g(a, "br0", 7, 1000, 1, adm);
+	OK(d.result == ACL_DENIED && at(d.rule, "g.d/20-b.conf", 1), "glob: first deny in sorted order");
+	OK(dec(a, "br1", 9).result == ACL_NOMATCH, "glob: non-matching x.txt not read");
+	acl_free(a);
+
+	mkd("empty.d", 0755);
+	put("empty.conf", "include empty.d/*.conf\nallow br0\n");
+	OK(none(load("empty.conf", &a)), "glob matching nothing is fine");
+	OK(dec(a, "br0", 9).result == ACL_ALLOWED, "rules after an empty glob apply");
+	acl_free(a);
+
+	put("nodir.conf", "include nodir.d/*.conf\n");
+	OK(only(load("nodir.conf", &a), 1,
+		"E nodir.conf:1:9: nodir.d/*.conf: cannot read directory: No such file or directory"),
+	   "glob in a missing directory is an error");
+	acl_free(a);
+}
+
+static void test_include_errors(void)
+{
+	char name[32];
+	struct acl *a;
+
+	put("miss.conf", "allow br0\ninclude nope.conf\n");
+	OK(only(load("miss.conf", &a), 1,
+		"E miss.conf:2:0: nope.conf: cannot open: No such file or directory"),
+	   "missing include is an error at the include line");
+	OK(dec(a, "br0", 0).result == ACL_NOMATCH, "any error: policy matches nothing");
+	acl_free(a);
+
+	OK(only(load("nonexistent.conf", &a), 1,
+		"E nonexistent.conf:0:0: cannot open: No such file or directory"),
+	   "unreadable main file: one error at line 0");
+	acl_free(a);
+
+	put("la.conf", "include lb.conf\n");
+	put("lb.conf", "allow br0\ninclude la.conf\n");
+	OK(only(load("la.conf", &a), 1,
+		"E lb.conf:2:9: include loop: la.conf includes itself via lb.conf"),
+	   "a includes b includes a");
+	acl_free(a);
+	put("self.conf", "allow br0\n  include   self.conf\n");
+	OK(only(load("self.conf", &a), 1, "E self.conf:2:13: include loop: self.conf includes itself"),
+	   "a includes itself");
+	acl_free(a);
+	put("lx.conf", "include ly.conf\n");
+	put("ly.conf", "include lz.conf\n");
+	put("lz.conf", "include ./lx.conf\n");
+	OK(only(load("lx.conf", &a), 1,
+		"E lz.conf:1:9: include loop: lx.conf includes itself via ly.conf -> lz.conf"),
+	   "loop of three, found by inode not by name");
+	acl_free(a);
+	put("diamond.conf", "include sub/b.conf\ninclude sub/b.conf\n");
+	OK(none(load("diamond.conf", &a)), "the same file twice is not a loop");
+	acl_free(a);
+
+	for (int i = 0; i <= ACL_MAX_DEPTH + 1; i++) {
+		char text[64];
+
+		snprintf(name, sizeof(name), "d%d.conf", i);
+		snprintf(text, sizeof(text), "include d%d.conf\n", i + 1);
+		put(name, i == ACL_MAX_DEPTH + 1 ? "allow br0\n" : text);
+	}
+	OK(only(load("d0.conf", &a), 1, "E d8.conf:1:9: include nested too deep (max 8)"),
+	   "include depth is bounded");
+	acl_free(a);
+	OK(none(load("d1.conf", &a)), "8 levels of include are fine");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "rule 8 levels deep applies");
+	acl_free(a);
+
+	bad("include a.conf b.conf\n",
+	    "E mem.conf:1:16: unexpected argument 'b.conf' (include takes one path; "
+	    "paths with spaces are not supported)");
+	bad("include\n", "E mem.conf:1:8: missing path after 'include'");
+	bad("include   # nothing\n", "E mem.conf:1:11: missing path after 'include'");
+	bad("include sub\n", "E mem.conf:1:0: sub: not a regular file");
+
+	{
+		char fifo[PATH_MAX];
+
+		path_of(fifo, sizeof(fifo), "fifo.conf");
+		OK(mkfifo(fifo, 0644) == 0, "mkfifo");
+		bad("include fifo.conf\n", "E mem.conf:1:0: fifo.conf: not a regular file");
+	}
+
+	mkd("many.d", 0755);
+	for (int i = 0; i < ACL_MAX_FILES; i++) {
+		snprintf(name, sizeof(name), "many.d/%03d.conf", i);
+		put(name, "");
+	}
+	put("many.conf", "include many.d/*.conf\n");
+	OK(only(load("many.conf", &a), 1, "E many.conf:1:9: too many files (max 256)"),
+	   "the number of files is bounded, one error per include line");
+	acl_free(a);
+
+	{
+		size_t big = 1024 * 1024 + 1;
+		char *text = malloc(big);
+
+		OK(text != NULL, "malloc");
+		if (!text)
+			return;
+		memset(text, '\n', big);
+		put_n("big.conf", text, big - 1);
+		OK(none(load("big.conf", &a)), "1 MiB file is fine");
+		acl_free(a);
+		put_n("big.conf", text, big);
+		OK(only(load("big.conf", &a), 1, "E big.conf:0:0: file too large (max 1048576 bytes)"),
+		   "file above 1 MiB is an error");
+		acl_free(a);
+		OK(only(buf_n(text, big, false, &a), 1,
+			"E mem.conf:0:0: file too large (max 1048576 bytes)"),
+		   "buffer above 1 MiB is an error");
+		acl_free(a);
+		free(text);
+	}
+}
+
+/* ---- file safety ----------------------------------------------------------- */
+
+static void test_safe(void)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	uid_t nb = nobody ? nobody->pw_uid : 65534;
+	char path[PATH_MAX], link[PATH_MAX];
+	struct acl *a;
+
+	if (geteuid() != 0) {
+		OK(0, "file-safety tests must run as root");
+		return;
+	}
+	mkd("s", 0755);
+	put("s/ok.conf", "allow br0\n");
+	OK(none(load_opts("s/ok.conf", true, false, &a)), "safe file loads");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "safe file applies");
+	acl_free(a);
+
+	put("s/ww.conf", "allow br0\n");
+	path_of(path, sizeof(path), "s/ww.conf");
+	OK(chmod(path, 0666) == 0, "chmod 0666");
+	OK(only(load_opts("s/ww.conf", true, false, &a), 1,
+		"E s/ww.conf:0:0: writable by group or others"), "world-writable file refused");
+	OK(dec(a, "br0", 0).result == ACL_NOMATCH, "unsafe file: nothing allowed");
+	acl_free(a);
+	OK(none(load_opts("s/ww.conf", false, false, &a)), "same file fine without require_safe");
+	acl_free(a);
+
+	put("s/gw.conf", "allow br0\n");
+	path_of(path, sizeof(path), "s/gw.conf");
+	OK(chmod(path, 0664) == 0, "chmod 0664");
+	OK(only(load_opts("s/gw.conf", true, false, &a), 1,
+		"E s/gw.conf:0:0: writable by group or others"), "group-writable file refused");
+	acl_free(a);
+
+	put("s/nb.conf", "allow br0\n");
+	chown_rel("s/nb.conf", nb);
+	OK(only(load_opts("s/nb.conf", true, false, &a), 1,
+		"E s/nb.conf:0:0: not owned by root"), "file owned by nobody refused");
+	acl_free(a);
+
+	OK(only(load_opts("s", true, false, &a), 1, "E s:0:0: not a regular file"),
+	   "a directory is refused");
+	acl_free(a);
+
+	path_of(link, sizeof(link), "s/link.conf");
+	OK(symlink("ok.conf", link) == 0, "symlink");
+	OK(none(load_opts("s/link.conf", true, false, &a)), "symlink to a safe file is fine");
+	acl_free(a);
+
+	put("s/inc.conf", "allow br1\ninclude ww.conf\n");
+	OK(only(load_opts("s/inc.conf", true, false, &a), 1,
+		"E s/inc.conf:2:0: s/ww.conf: writable by group or others"),
+	   "unsafe include: error at the include line");
+	acl_free(a);
+
+	mkd("u", 0775);
+	put("u/x.conf", "allow br0\n");
+	OK(only(load_opts("u/x.conf", true, false, &a), 1,
+		"E u/x.conf:0:0: directory u is writable by group or others"),
+	   "root's group-writable directory refused");
+	acl_free(a);
+
+	mkd("v", 0775);
+	put("v/x.conf", "allow br0\n");
+	chown_rel("v", nb);
+	OK(only(load_opts("v/x.conf", true, false, &a), 1,
+		"E v/x.conf:0:0: directory v is not owned by root"),
+	   "group-writable directory not owned by root refused");
+	acl_free(a);
+
+	mkd("w", 0755);
+	put("w/x.conf", "allow br0\n");
+	chown_rel("w", nb);
+	OK(only(load_opts("w/x.conf", true, false, &a), 1,
+		"E w/x.conf:0:0: directory w is not owned by root"),
+	   "directory owned by someone else refused");
+	acl_free(a);
+
+	path_of(path, sizeof(path), "s/ww.conf");
+	ndiag = 0;
+	OK(acl_load(path, NULL, &a, collect, NULL) == 1, "no options: require_safe by default");
+	acl_free(a);
+}
+
+/* ---- many errors, warnings ------------------------------------------------- */
+
+static void test_multi(void)
+{
+	struct acl *a;
+	int rc = buf("allow br0\n"
+		     "bogus br0\n"
+		     "allow\n"
+		     "deny br0 user=0\n"
+		     "limit br0 x\n"
+		     "  sndbuf  br0  1  foo=2\n"
+		     "allow br1\n", &a);
+
+	OK(rc == 4 && ndiag == 4, "four errors counted and reported (rc=%d, n=%d)", rc, ndiag);
+	OK(strcmp(diag[0], "E mem.conf:2:1: unknown keyword 'bogus'") == 0, "1st: %s", diag[0]);
+	OK(strcmp(diag[1], "E mem.conf:3:6: missing bridge name (or 'all') after 'allow'") == 0,
+	   "2nd: %s", diag[1]);
+	OK(strcmp(diag[2], "E mem.conf:5:11: invalid limit 'x' (expected 0..65535)") == 0,
+	   "3rd: %s", diag[2]);
+	OK(strcmp(diag[3], "E mem.conf:6:19: unknown key 'foo=' (expected user= or group=)") == 0,
+	   "4th: %s", diag[3]);
+	OK(dec(a, "br0", 1000).result == ACL_NOMATCH && dec(a, "br1", 1).result == ACL_NOMATCH,
+	   "with errors the policy matches nothing");
+	acl_free(a);
+
+	put("e1.conf", "allow br0\ninclude e2.conf\nnope\n");
+	put("e2.conf", "deny br0 user=nosuchuser_bh\n");
+	OK(load("e1.conf", &a) == 2 && ndiag == 2 &&
+	   strcmp(diag[0], "E e2.conf:1:15: unknown user 'nosuchuser_bh'") == 0 &&
+	   strcmp(diag[1], "E e1.conf:3:1: unknown keyword 'nope'") == 0,
+	   "errors in included and including files, in reading order");
+	acl_free(a);
+}
+
+static void test_warnings(void)
+{
+	static const char text[] =
+		"allow br0 user=1000\n"         /* 1: shadowed by 2 */
+		"deny br0\n"                    /* 2 */
+		"allow br1\n"                   /* 3 */
+		"allow br1\n"                   /* 4: duplicate of 3 */
+		"limit br1 0\n"                 /* 5: limit 0 */
+		"deny br2 user=5\n"             /* 6 */
+		"allow br2 user=5 group=adm\n"  /* 7: shadowed by 6 */
+		"allow br2 group=adm\n"         /* 8: fine */
+		"allow all\n"                   /* 9: fine (only br0 denied) */
+		"deny br3 group=adm\n"          /* 10 */
+		"allow br3 user=5\n"            /* 11: fine (5 may not be in adm) */
+		"deny all user=9\n"             /* 12 */
+		"allow br4 user=9 # x\n";       /* 13: shadowed by 12 */
+	struct acl *a;
+	int rc;
+
+	rc = buf_n(text, sizeof(text) - 1, true, &a);
+	OK(rc == 0 && ndiag == 5, "warnings do not count as errors (rc=%d, n=%d)", rc, ndiag);
+	OK(has("W mem.conf:5:11: limit 0 forbids every TAP"), "limit 0 warned");
+	OK(has("W mem.conf:1:1: allow at line 1 is shadowed by deny at mem.conf:2"),
+	   "allow shadowed by a later deny");
+	OK(has("W mem.conf:4:1: duplicate of the rule at mem.conf:3"), "duplicate rule");
+	OK(has("W mem.conf:7:1: allow at line 7 is shadowed by deny at mem.conf:6"),
+	   "allow shadowed by a deny with a broader subject");
+	OK(has("W mem.conf:13:1: allow at line 13 is shadowed by deny at mem.conf:12"),
+	   "allow shadowed by deny all");
+	OK(dec(a, "br1", 1).result == ACL_ALLOWED, "policy with warnings is usable");
+	acl_free(a);
+
+	rc = buf_n(text, sizeof(text) - 1, false, &a);
+	OK(none(rc), "no warnings unless asked for");
+	acl_free(a);
+
+	rc = buf_n("allow br1#x\n", 12, true, &a);
+	OK(only(rc, 0, "W mem.conf:1:10: '#' inside a word does not start a comment "
+		"(put a space before it)"), "'#' glued to a word warned");
+	acl_free(a);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	umask(022);
+	snprintf(tmp, sizeof(tmp), "/tmp/acl.XXXXXX");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_allow_deny();
+	test_layout();
+	test_subjects();
+	test_names();
+	test_lines();
+	test_numbers();
+	test_limit();
+	test_sndbuf();
+	test_include();
+	test_glob();
+	test_include_errors();
+	test_safe();
+	test_multi();
+	test_warnings();
+	OK(chdir("/") == 0 && nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
+	   "removed %s", tmp);
+	return tap_done();
+}
