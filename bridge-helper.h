@@ -34,7 +34,8 @@ struct bh_tap;       /* what was received */
 struct bh_request *bh_request_new(const char *bridge);
 void bh_request_free(struct bh_request *req);
 
-/* Setters return 0, or -EINVAL / -ENOMEM and leave the request unchanged. */
+/* Setters return 0, or -EINVAL / -ENOMEM and leave the request unchanged.
+ * A NULL path restores the default (the installed helper; the system ACL). */
 int bh_request_set_helper(struct bh_request *req, const char *path);
 int bh_request_set_vnet_hdr(struct bh_request *req, bool on);
 int bh_request_set_queues(struct bh_request *req, unsigned queues); /* 1..256 */
@@ -44,7 +45,9 @@ int bh_request_set_timeout(struct bh_request *req, unsigned msec);  /* 0: none *
 
 /* Spawn the helper and receive the TAP. Thread-safe. Returns 0 and sets *TAP,
  * or returns -enum bh_status and writes a one-line message (NUL-terminated,
- * truncated to ERRLEN) to ERRBUF if it is not NULL. */
+ * truncated to ERRLEN) to ERRBUF if it is not NULL. The helper sees only
+ * fds 0-3 and an empty environment; it is always reaped (killed first on
+ * timeout); no fd opened here outlives a failed call. */
 int bh_open(const struct bh_request *req, struct bh_tap **tap,
 	    char *errbuf, size_t errlen);
 
@@ -53,12 +56,13 @@ unsigned bh_tap_queues(const struct bh_tap *tap);
 int bh_tap_fd(const struct bh_tap *tap, unsigned i);
 /* Take the I-th fd: the caller owns it from now on; bh_tap_free() won't close it. */
 int bh_tap_take_fd(struct bh_tap *tap, unsigned i);
+/* The interface name (TUNGETIFF); "" if the fd is no TUN/TAP (test doubles). */
 const char *bh_tap_name(const struct bh_tap *tap);
 bool bh_tap_vnet_hdr(const struct bh_tap *tap);
 /* Close the fds still owned and free. The TAP vanishes with its last fd. */
 void bh_tap_free(struct bh_tap *tap);
 
-/* A static string naming STATUS (a positive enum bh_status). */
+/* A static string naming STATUS (an enum bh_status, positive or negated). */
 const char *bh_strerror(int status);
 
 #ifdef __cplusplus
