@@ -47,7 +47,7 @@ ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
 LIBMNL      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 LIBCAPNG    := $(shell $(PKG_CONFIG) --libs libcap-ng 2>/dev/null || echo -lcap-ng)
 
-HELPER_OBJS := helper.o acl.o netlink.o tap.o fdpass.o
+HELPER_OBJS := helper.o args.o acl.o netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
@@ -83,7 +83,8 @@ bridge-helper.pc: bridge-helper.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    $< > $@
 
-helper.o: acl.h netlink.h tap.h fdpass.h
+helper.o: acl.h args.h netlink.h tap.h fdpass.h
+args.o: args.h tap.h
 acl.o: acl.h
 netlink.o: netlink.h
 tap.o: tap.h
@@ -99,8 +100,8 @@ tests/test_client: tests/test_client.c libbridge-helper.a bridge-helper.h tests/
 	    $(ALL_LDFLAGS) -lpthread
 tests/fake-helper: tests/fake-helper.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/fake-helper.c fdpass.c $(ALL_LDFLAGS)
-tests/tapinfo: tests/tapinfo.c
-	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(ALL_LDFLAGS)
+tests/tapinfo: tests/tapinfo.c fdpass.c fdpass.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/tapinfo.c fdpass.c $(ALL_LDFLAGS)
 
 check: all $(TEST_PROGS)
 	tests/run-all

@@ -1,0 +1,640 @@
+/* bridge-helper: give the caller a TAP attached to a bridge, if the
+ * administrator's ACL allows it. Installed setuid root or with the file
+ * capability cap_net_admin+ep; see bridge-helper(8) and SECURITY.md.
+ *
+ * Invariants -- every change to this file MUST keep them:
+ *  1. --help and --version are answered before any other work.
+ *  2. Before anything else: fds 0-2 open, every other fd but --fd closed,
+ *     empty environment, default signal mask and dispositions, not dumpable.
+ *  3. The only privileged act before dropping privilege is opening
+ *     /dev/net/tun (a fixed path; creates nothing). Then only CAP_NET_ADMIN
+ *     is kept (none for --check/--lint), ids become the caller's, and the
+ *     result is verified, not trusted.
+ *  4. Every argument, the socket, the ACL decision and the bridge lookup are
+ *     checked before any TAP exists. A refused request creates nothing.
+ *  5. Any error in the ACL, anywhere, denies. --acl is refused when the
+ *     process was made privileged by exec (AT_SECURE).
+ *  6. The TAP is never persistent: it dies with its fds, so exiting on any
+ *     error after creation leaks nothing.
+ *  7. One line on stderr per failure; one syslog line per decision.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <linux/capability.h>
+
+#include "acl.h"
+#include "args.h"
+#include "fdpass.h"
+#include "netlink.h"
+#include "tap.h"
+
+static const char usage_text[] =
+"usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] --fd=N --br=BRIDGE\n"
+"       bridge-helper --check --br=BRIDGE [--user=NAME] [--sndbuf=BYTES]\n"
+"       bridge-helper --lint [FILE]\n"
+"       bridge-helper --help | --version\n"
+"\n"
+"Create a TAP, attach it to BRIDGE and pass its fd(s) over the AF_UNIX\n"
+"socket at fd N, if " BH_ACL_PATH " allows it.\n"
+"\n"
+"  --br=BRIDGE     the bridge (required)\n"
+"  --fd=N          the AF_UNIX stream socket to send the TAP fd(s) on\n"
+"  --use-vnet      ask for IFF_VNET_HDR (if the kernel offers it)\n"
+"  --queues=N      a multi-queue TAP with N queues (1..256): N fds\n"
+"  --sndbuf=BYTES  send buffer; may lower the administrator's, never raise it\n"
+"  --acl=FILE      another ACL file (refused when running privileged)\n"
+"  --check         print whether the caller may use BRIDGE, and why\n"
+"  --user=NAME     with --check, as root: ask on NAME's behalf\n"
+"  --lint [FILE]   report every error in an ACL file (default: the system one)\n"
+"\n"
+"Exit status: 0 success, 1 system error, 2 usage, 3 denied by policy,\n"
+"4 bad configuration. See bridge-helper(8) and bridge.conf(5).\n";
+
+enum { EXIT_SYSTEM = 1, EXIT_USAGE = 2, EXIT_DENIED = 3, EXIT_CONFIG = 4 };
+
+#define MAX_GROUPS 65536
+
+/* Who is asking: captured from the kernel before any privilege change. */
+struct caller {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+	char name[64];          /* user name for messages and the log */
+};
+
+static int tunfds_n;
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void die(int status, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bridge-helper: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);    /* the TAP, if any, dies with our fds */
+}
+
+static void die_errno(int status, int err, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+static void die_errno(int status, int err, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	die(status, "%s: %s", what, strerror(err < 0 ? -err : err));
+}
+
+/* ---- 2. the process -------------------------------------------------------- */
+
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (n < 0)
+			_exit(EXIT_SYSTEM);          /* nowhere to report it */
+		if (n != fd)                         /* lowest free fd is FD */
+			_exit(EXIT_SYSTEM);
+	}
+}
+
+static void close_fds_but(int keep)
+{
+	if ((keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0) ||
+	    close_range((unsigned)keep + 1, ~0U, 0) < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot close inherited fds");
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);   /* KILL, STOP, libc's own: EINVAL */
+	/* Writing to a socket or stderr whose reader is gone is an error we
+	 * report, not a death by signal. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot reset the signal mask");
+}
+
+static void sanitize_process(int keep_fd)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	if (keep_fd >= 3)
+		close_fds_but(keep_fd);
+	else if (close_range(3, ~0U, 0) < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot close inherited fds");
+	if (clearenv() != 0)
+		die(EXIT_SYSTEM, "cannot clear the environment");
+	reset_signals();
+	umask(077);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    setrlimit(RLIMIT_CORE, &no_core) < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot make the process non-dumpable");
+}
+
+static void caller_name(struct caller *who)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(who->uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    strlen(res->pw_name) < sizeof(who->name))
+		snprintf(who->name, sizeof(who->name), "%s", res->pw_name);
+	else
+		snprintf(who->name, sizeof(who->name), "#%u", (unsigned)who->uid);
+}
+
+/* The real ids and the supplementary groups, as the kernel reports them. */
+static void caller_capture(struct caller *who)
+{
+	int n = getgroups(0, NULL);
+
+	who->uid = getuid();
+	who->gid = getgid();
+	if (n < 0 || n > MAX_GROUPS)
+		die_errno(EXIT_SYSTEM, errno, "cannot read the caller's groups");
+	who->groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!who->groups)
+		die(EXIT_SYSTEM, "out of memory");
+	n = getgroups(n, who->groups);
+	if (n < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot read the caller's groups");
+	who->ngroups = (size_t)n;
+	caller_name(who);
+}
+
+/* --check --user=NAME: root asks on NAME's behalf (groups from the database). */
+static void caller_as_user(struct caller *who, const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int n = MAX_GROUPS;
+
+	if (who->uid != 0)
+		die(EXIT_USAGE, "--user is for root only");
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		die(EXIT_USAGE, "--user=%.64s: no such user", user);
+	free(who->groups);
+	who->groups = calloc(MAX_GROUPS, sizeof(gid_t));
+	if (!who->groups)
+		die(EXIT_SYSTEM, "out of memory");
+	if (getgrouplist(res->pw_name, res->pw_gid, who->groups, &n) < 0)
+		die(EXIT_SYSTEM, "--user=%.64s: too many groups", user);
+	who->uid = res->pw_uid;
+	who->gid = res->pw_gid;
+	who->ngroups = (size_t)n;
+	caller_name(who);
+}
+
+/* ---- 3. privilege ----------------------------------------------------------- */
+
+static void check_socket(int fd)
+{
+	struct stat st;
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
+
+	if (fstat(fd, &st) < 0)
+		die_errno(EXIT_USAGE, errno, "--fd=%d", fd);
+	if (!S_ISSOCK(st.st_mode))
+		die(EXIT_USAGE, "--fd=%d: not a socket", fd);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    (len = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) < 0)
+		die_errno(EXIT_USAGE, errno, "--fd=%d", fd);
+	if (domain != AF_UNIX || type != SOCK_STREAM)
+		die(EXIT_USAGE, "--fd=%d: not an AF_UNIX stream socket", fd);
+}
+
+static void open_tun(unsigned queues, int *fds)
+{
+	int r = tap_open_tun(queues, fds);
+
+	if (r == -EACCES || r == -EPERM)
+		die_errno(EXIT_SYSTEM, r, "cannot open /dev/net/tun (with file "
+			  "capabilities the caller needs read-write access to it)");
+	if (r < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot open /dev/net/tun");
+	tunfds_n = (int)queues;
+}
+
+static bool cap_in(capng_type_t set, int cap)
+{
+	return capng_have_capability(set, (unsigned)cap) != 0;
+}
+
+/* Read back what the kernel says we hold: only CAP_NET_ADMIN (when KEEP) in
+ * the effective and permitted sets, nothing inheritable or ambient, the
+ * caller's ids in all three slots, no way back to root. */
+static void verify_privileges(bool keep, uid_t uid, gid_t gid, bool had_root)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid ||
+	    getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
+		die(EXIT_SYSTEM, "privilege drop failed: ids not reset");
+	if (had_root && uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		die(EXIT_SYSTEM, "privilege drop failed: root regained");
+	if (had_root && uid != 0 && getgroups(0, NULL) != 0)
+		die(EXIT_SYSTEM, "privilege drop failed: supplementary groups kept");
+	if (capng_get_caps_process() < 0)
+		die(EXIT_SYSTEM, "privilege drop failed: cannot read capabilities");
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		bool want = keep && cap == CAP_NET_ADMIN;
+
+		if (cap_in(CAPNG_EFFECTIVE, cap) != want ||
+		    cap_in(CAPNG_PERMITTED, cap) != want ||
+		    cap_in(CAPNG_INHERITABLE, cap) ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
+			die(EXIT_SYSTEM, "privilege drop failed: capability %d %s",
+			    cap, want ? "missing" : "kept");
+		if (had_root && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
+			die(EXIT_SYSTEM, "privilege drop failed: bounding set kept");
+	}
+}
+
+/* setuid root: become the real uid/gid, drop supplementary groups and the
+ * bounding set. File capability: the ids are already the caller's. Started
+ * by root: stay uid 0 but with CAP_NET_ADMIN alone. */
+static void drop_privileges(bool keep_net_admin)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	bool had_root = geteuid() == 0;
+	int r;
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_net_admin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     CAP_NET_ADMIN);
+	if (had_root)
+		r = capng_change_id((int)uid, (int)gid,
+				    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	else
+		r = capng_apply(CAPNG_SELECT_CAPS);
+	if (r != 0 && !had_root && keep_net_admin)
+		die(EXIT_SYSTEM, "cannot keep CAP_NET_ADMIN: not installed setuid "
+		    "root or with the file capability cap_net_admin+ep");
+	if (r != 0)
+		die(EXIT_SYSTEM, "cannot drop privileges (libcap-ng error %d)", r);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno(EXIT_SYSTEM, errno, "cannot harden the process");
+	verify_privileges(keep_net_admin, uid, gid, had_root);
+}
+
+/* ---- audit ------------------------------------------------------------------ */
+
+static void audit_open(void)
+{
+	openlog("bridge-helper", LOG_PID, LOG_AUTHPRIV);
+}
+
+/* One line per decision; a logging failure never changes the decision. */
+static void audit(int prio, const struct caller *who, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void audit(int prio, const struct caller *who, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	syslog(prio, "uid=%u user=%s %s", (unsigned)who->uid, who->name, what);
+}
+
+/* ---- 4. policy -------------------------------------------------------------- */
+
+struct diag {
+	FILE *out;              /* --lint: print everything here */
+	unsigned errors, warnings;
+	char first[512];        /* otherwise: the first error, for one line */
+};
+
+static void diag_cb(void *ctx, enum acl_severity sev, const char *file,
+		    unsigned line, unsigned col, const char *msg)
+{
+	struct diag *d = ctx;
+	char where[PATH_MAX + 32];
+
+	if (line && col)
+		snprintf(where, sizeof(where), "%s:%u:%u", file, line, col);
+	else if (line)
+		snprintf(where, sizeof(where), "%s:%u", file, line);
+	else
+		snprintf(where, sizeof(where), "%s", file);
+	if (sev == ACL_SEV_WARNING)
+		d->warnings++;
+	else if (d->errors++ == 0 &&
+		 snprintf(d->first, sizeof(d->first), "%s: %s", where, msg) < 0)
+		d->first[0] = '\0';
+	if (d->out)
+		fprintf(d->out, "%s: %s%s\n", where,
+			sev == ACL_SEV_WARNING ? "warning: " : "", msg);
+}
+
+static struct acl *load_acl(const char *path, const struct caller *who)
+{
+	struct acl_opts opts = { .require_safe = true };
+	struct diag d = { 0 };
+	struct acl *acl = NULL;
+	int r = acl_load(path, &opts, &acl, diag_cb, &d);
+
+	if (r == -ENOMEM)
+		die(EXIT_SYSTEM, "out of memory reading %s", path);
+	if (r != 0 || d.errors) {
+		audit(LOG_NOTICE, who, "denied: bad configuration: %s", d.first);
+		die(EXIT_CONFIG, "bad configuration, everything denied: %s%s",
+		    d.first, d.errors > 1 ? " (and more: see --lint)" : "");
+	}
+	return acl;
+}
+
+static int do_lint(const struct args *a)
+{
+	const char *path = a->lint_file ? a->lint_file : a->acl ? a->acl : BH_ACL_PATH;
+	struct acl_opts opts = { .require_safe = true, .warnings = true };
+	struct diag d = { .out = stdout };
+	struct acl *acl = NULL;
+	int r = acl_load(path, &opts, &acl, diag_cb, &d);
+
+	acl_free(acl);
+	if (r == -ENOMEM)
+		die(EXIT_SYSTEM, "out of memory reading %s", path);
+	printf("%s: %u error%s, %u warning%s\n", path, d.errors,
+	       d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
+	if (fflush(stdout) != 0)
+		return EXIT_SYSTEM;
+	return d.errors ? EXIT_CONFIG : 0;
+}
+
+static void decide(const struct acl *acl, const char *br,
+		   const struct caller *who, struct acl_decision *dec)
+{
+	struct acl_caller c = { who->uid, who->gid, who->groups, who->ngroups };
+
+	acl_decide(acl, br, &c, dec);
+}
+
+static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
+{
+	if (dec->result == ACL_NOMATCH)
+		return "denied: no rule matches";
+	snprintf(buf, n, "%s by %s:%u", dec->result == ACL_ALLOWED ?
+		 "allowed" : "denied", dec->rule.file, dec->rule.line);
+	return buf;
+}
+
+/* The send buffer: the administrator's value, lowered (never raised) by the
+ * caller's --sndbuf; with neither, 0: the kernel's default stays. */
+static int effective_sndbuf(const struct acl_decision *dec, int asked)
+{
+	if (dec->has_sndbuf && (asked == 0 || asked > dec->sndbuf))
+		return dec->sndbuf;
+	return asked;
+}
+
+/* Decide on NAME and, if it is only an alternative name, on the device's
+ * own name too: both must allow. Dies (logged) when denied. */
+static void require_allowed(const struct acl *acl, const char *name,
+			    const struct caller *who, const struct args *a,
+			    struct acl_decision *dec)
+{
+	char buf[PATH_MAX + 64];
+
+	decide(acl, name, who, dec);
+	if (dec->result == ACL_ALLOWED)
+		return;
+	audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"%s\"",
+	      name, a->queues, verdict(dec, buf, sizeof(buf)));
+	die(EXIT_DENIED, "%s: %s", name, verdict(dec, buf, sizeof(buf)));
+}
+
+static void lookup_bridge(struct nl *nl, const char *name, struct nl_bridge *br,
+			  const struct caller *who)
+{
+	char kind[32];
+	int r = nl_bridge_get(nl, name, br, kind);
+
+	if (r == -ENODEV) {
+		audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"no such device\"", name);
+		die(EXIT_SYSTEM, "%s: no such bridge", name);
+	}
+	if (r == -EMEDIUMTYPE) {
+		audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"a %s, not a bridge\"",
+		      name, kind);
+		die(EXIT_SYSTEM, "%s: is a %s device, not a bridge", name, kind);
+	}
+	if (r < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot look up %s", name);
+}
+
+static int count_or_die(struct nl *nl, int br_ifindex, uid_t uid, int below)
+{
+	int n = nl_count_owned(nl, br_ifindex, uid, below);
+
+	if (n < 0)
+		die_errno(EXIT_SYSTEM, n, "cannot count the caller's TAPs");
+	return n;
+}
+
+static int do_check(const struct args *a, const struct caller *who)
+{
+	const char *path = a->acl ? a->acl : BH_ACL_PATH;
+	struct acl *acl = load_acl(path, who);
+	struct acl_decision dec;
+	struct nl_bridge br = { .ifindex = 0 };
+	struct nl *nl = NULL;
+	char buf[PATH_MAX + 64], kind[32];
+	int r = nl_open(&nl);
+
+	if (r < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
+	r = nl_bridge_get(nl, a->br, &br, kind);
+	if (r == -ENODEV)
+		printf("%s: no such device\n", a->br);
+	else if (r == -EMEDIUMTYPE)
+		printf("%s: a %s device, not a bridge\n", a->br, kind);
+	else if (r < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot look up %s", a->br);
+	decide(acl, a->br, who, &dec);
+	if (r == 0 && strcmp(br.name, a->br) != 0 && dec.result == ACL_ALLOWED) {
+		printf("%s: an alternative name of %s\n", a->br, br.name);
+		decide(acl, br.name, who, &dec);
+	}
+	printf("user %s (uid %u) on %s: %s\n", who->name, (unsigned)who->uid,
+	       a->br, verdict(&dec, buf, sizeof(buf)));
+	if (dec.has_limit)
+		printf("quota: %d of %u in use (limit at %s:%u)\n",
+		       r == 0 ? count_or_die(nl, br.ifindex, who->uid, INT_MAX) : 0,
+		       dec.limit, dec.limit_rule.file, dec.limit_rule.line);
+	if (dec.has_sndbuf)
+		printf("sndbuf: %d (set at %s:%u)\n", effective_sndbuf(&dec, a->sndbuf),
+		       dec.sndbuf_rule.file, dec.sndbuf_rule.line);
+	else
+		printf("sndbuf: %s\n", a->sndbuf ? "as asked" : "kernel default");
+	nl_close(nl);
+	acl_free(acl);
+	if (fflush(stdout) != 0)
+		return EXIT_SYSTEM;
+	return dec.result == ACL_ALLOWED && r == 0 ? 0 : EXIT_DENIED;
+}
+
+/* ---- 5. act ----------------------------------------------------------------- */
+
+static void quota_or_die(struct nl *nl, const struct acl_decision *dec,
+			 const struct nl_bridge *br, const struct caller *who,
+			 int below)
+{
+	int n;
+
+	if (!dec->has_limit)
+		return;
+	n = count_or_die(nl, br->ifindex, who->uid, below);
+	if ((unsigned)n < dec->limit)
+		return;
+	audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"quota: %d of %u in use "
+	      "(limit at %s:%u)\"", br->name, n, dec->limit,
+	      dec->limit_rule.file, dec->limit_rule.line);
+	die(EXIT_DENIED, "%s: quota reached: %d of %u TAPs in use (limit at %s:%u)",
+	    br->name, n, dec->limit, dec->limit_rule.file, dec->limit_rule.line);
+}
+
+static void random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		die_errno(EXIT_SYSTEM, errno, "cannot get random bytes");
+	/* 0xFE: unicast, locally administered, and higher than any real NIC's
+	 * first octet, so the bridge never takes this address as its own. */
+	mac[0] = 0xFE;
+}
+
+static int do_create(const struct args *a, const struct caller *who, int *tunfds)
+{
+	const char *path = a->acl ? a->acl : BH_ACL_PATH;
+	struct acl *acl = load_acl(path, who);
+	struct tap_req req = { .vnet_hdr = a->vnet_hdr, .queues = a->queues,
+			       .owner = who->uid };
+	struct acl_decision dec;
+	struct nl_bridge br;
+	struct tap_dev tap;
+	struct nl *nl = NULL;
+	uint8_t mac[6];
+	char buf[PATH_MAX + 64];
+	int r, tap_ifindex;
+
+	/* Denied by the name asked for: no lookup, so no existence oracle. */
+	require_allowed(acl, a->br, who, a, &dec);
+	if ((r = nl_open(&nl)) < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
+	lookup_bridge(nl, a->br, &br, who);
+	if (strcmp(br.name, a->br) != 0)      /* an altname: the device decides */
+		require_allowed(acl, br.name, who, a, &dec);
+	req.sndbuf = effective_sndbuf(&dec, a->sndbuf);
+	quota_or_die(nl, &dec, &br, who, INT_MAX);
+
+	/* The first moment a TAP exists. */
+	if ((r = tap_create(&req, tunfds, &tap)) < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot create a TAP");
+	if ((tap_ifindex = nl_ifindex(nl, tap.name)) < 0)
+		die_errno(EXIT_SYSTEM, tap_ifindex, "cannot find %s", tap.name);
+	random_mac(mac);
+	if ((r = nl_enslave(nl, tap_ifindex, br.ifindex, br.mtu, mac)) < 0)
+		die(EXIT_SYSTEM, "cannot enslave %s to %s: %s%s%s", tap.name, br.name,
+		    strerror(-r), nl_ext_error(nl) ? ": " : "",
+		    nl_ext_error(nl) ? nl_ext_error(nl) : "");
+	/* Concurrent launches: only TAPs created before ours count against us. */
+	quota_or_die(nl, &dec, &br, who, tap_ifindex);
+	if ((r = fdpass_send(a->fd, tunfds, a->queues)) < 0)
+		die_errno(EXIT_SYSTEM, r, "cannot pass %s to the caller", tap.name);
+	audit(LOG_INFO, who, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d rule=%s",
+	      br.name, tap.name, a->queues, req.sndbuf,
+	      verdict(&dec, buf, sizeof(buf)) + strlen("allowed by "));
+	nl_close(nl);
+	acl_free(acl);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static int tunfds[TAP_MAX_QUEUES];
+	struct caller who;
+	struct args a;
+	char err[256];
+
+	/* 1. stdio first, so that every message has somewhere to go. */
+	ensure_stdio();
+	if (args_parse(argc, argv, &a, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s (see --help)", err);
+	if (a.mode == MODE_HELP) {
+		fputs(usage_text, stdout);
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSTEM;
+	}
+	if (a.mode == MODE_VERSION) {
+		puts("bridge-helper " BH_VERSION);
+		return fflush(stdout) == 0 ? 0 : EXIT_SYSTEM;
+	}
+
+	/* 2. Sanitise what the caller handed us. */
+	sanitize_process(a.fd);
+	caller_capture(&who);
+	if (a.acl && getauxval(AT_SECURE))
+		die(EXIT_USAGE, "--acl is refused: running privileged "
+		    "(setuid or file capability); the ACL is " BH_ACL_PATH);
+	audit_open();
+
+	/* 3. Narrow privilege: none at all to inspect, CAP_NET_ADMIN to create. */
+	if (a.mode == MODE_LINT) {
+		drop_privileges(false);
+		return do_lint(&a);
+	}
+	if (a.mode == MODE_CHECK) {
+		if (a.user)
+			caller_as_user(&who, a.user);   /* root only */
+		drop_privileges(false);
+		return do_check(&a, &who);
+	}
+	check_socket(a.fd);
+	open_tun(a.queues, tunfds);
+	drop_privileges(true);
+
+	/* 4. Decide, then act. */
+	return do_create(&a, &who, tunfds);
+}

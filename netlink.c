@@ -1,0 +1,354 @@
+/* netlink: rtnetlink over libmnl. See netlink.h.
+ *
+ * Every request carries a fresh sequence number and is answered through
+ * mnl_cb_run2(), which checks seq and portid; every change asks for an ACK;
+ * the kernel's extended-ack text is kept for the caller's error message. */
+#include "netlink.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <time.h>
+
+#define NL_BUF 32768
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned portid;
+	unsigned seq;
+	char ext_error[256];
+	char buf[NL_BUF];            /* requests and replies; fixed size */
+};
+
+int nl_open(struct nl **out)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+	int one = 1, err;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock)
+		goto fail;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	/* Best effort: older kernels lack them; errors then just lack text. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned)time(NULL);
+	*out = nl;
+	return 0;
+fail:
+	err = -errno;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+	return err ? err : -EIO;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+const char *nl_ext_error(const struct nl *nl)
+{
+	return nl->ext_error[0] ? nl->ext_error : NULL;
+}
+
+static int ext_attr_cb(const struct nlattr *a, void *data)
+{
+	struct nl *nl = data;
+
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+		const char *s = mnl_attr_get_str(a);
+		size_t n = strnlen(s, sizeof(nl->ext_error) - 1);
+
+		memcpy(nl->ext_error, s, n);
+		nl->ext_error[n] = '\0';
+	}
+	return MNL_CB_OK;
+}
+
+/* What one exchange gathers; the NLMSG_ERROR callback and the data callbacks
+ * share it, since mnl_cb_run2() hands them one data pointer. */
+struct reply {
+	struct nl *nl;
+	/* nl_bridge_get */
+	struct nl_bridge *br;
+	char *kind;
+	bool found;
+	/* nl_count_owned */
+	int br_ifindex;
+	uid_t owner;
+	int below;
+	int count;
+};
+
+/* NLMSG_ERROR: an ACK (error 0) ends the exchange; an error keeps its text. */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct reply *rep = data;
+	size_t off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+		mnl_attr_parse(nlh, off, ext_attr_cb, rep->nl);
+	errno = e->error < 0 ? -e->error : EPROTO;
+	return MNL_CB_ERROR;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_STOP;
+}
+
+static int overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
+/* Send REQ and run CB over every reply until the ACK, the end of a dump, or
+ * an error. Returns 0 or -errno. */
+static int transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb,
+		    struct reply *rep)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+		[NLMSG_OVERRUN] = overrun_cb,
+	};
+	int r;
+
+	rep->nl = nl;
+	nl->ext_error[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run2(nl->buf, (size_t)n, req->nlmsg_seq, nl->portid,
+				cb, rep, ctl, NLMSG_MIN_TYPE);
+	} while (r > 0);
+	return r < 0 ? -errno : 0;
+}
+
+static struct nlmsghdr *new_req(struct nl *nl, char *buf, uint16_t type,
+				uint16_t flags, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nlh;
+}
+
+struct link_attrs {
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct nlattr *info[IFLA_INFO_MAX + 1];
+	const struct nlattr *tun[IFLA_TUN_MAX + 1];
+};
+
+struct attr_table {
+	const struct nlattr **tb;
+	uint16_t max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct attr_table *t = data;
+
+	/* Unknown (newer) attribute types are skipped, not trusted. */
+	if (mnl_attr_type_valid(a, t->max) > 0)
+		t->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static void parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			 uint16_t max)
+{
+	struct attr_table t = { tb, max };
+
+	if (nest)
+		mnl_attr_parse_nested(nest, attr_cb, &t);
+}
+
+/* Parse an RTM_NEWLINK message; returns its ifinfomsg or NULL if malformed. */
+static const struct ifinfomsg *parse_link(const struct nlmsghdr *nlh,
+					  struct link_attrs *la)
+{
+	struct attr_table t = { la->tb, IFLA_MAX };
+
+	memset(la, 0, sizeof(*la));
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct ifinfomsg)))
+		return NULL;
+	if (mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_cb, &t) < 0)
+		return NULL;
+	parse_nested(la->tb[IFLA_LINKINFO], la->info, IFLA_INFO_MAX);
+	parse_nested(la->info[IFLA_INFO_DATA], la->tun, IFLA_TUN_MAX);
+	return mnl_nlmsg_get_payload(nlh);
+}
+
+static const char *str_attr(const struct nlattr *a)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return NULL;
+	return mnl_attr_get_str(a);
+}
+
+static bool u32_attr(const struct nlattr *a, uint32_t *v)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return false;
+	*v = mnl_attr_get_u32(a);
+	return true;
+}
+
+static int bridge_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reply *rep = data;
+	struct link_attrs la;
+	const struct ifinfomsg *ifi = parse_link(nlh, &la);
+	const char *name = ifi ? str_attr(la.tb[IFLA_IFNAME]) : NULL;
+	const char *kind = str_attr(la.info[IFLA_INFO_KIND]);
+	uint32_t mtu;
+
+	if (!name || strlen(name) >= IFNAMSIZ || !u32_attr(la.tb[IFLA_MTU], &mtu)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	rep->found = true;
+	rep->br->ifindex = ifi->ifi_index;
+	rep->br->mtu = mtu;
+	memcpy(rep->br->name, name, strlen(name) + 1);
+	snprintf(rep->kind, 32, "%s", kind ? kind : "none");
+	return MNL_CB_OK;
+}
+
+int nl_bridge_get(struct nl *nl, const char *name, struct nl_bridge *br,
+		  char kind[32])
+{
+	char req[512], kbuf[32];
+	struct nlmsghdr *nlh = new_req(nl, req, RTM_GETLINK, NLM_F_ACK, 0);
+	struct reply rep = { .br = br, .kind = kind ? kind : kbuf };
+	int r;
+
+	if (!mnl_attr_put_strz_check(nlh, sizeof(req), IFLA_IFNAME, name) ||
+	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_EXT_MASK,
+				    RTEXT_FILTER_SKIP_STATS))
+		return -ENAMETOOLONG;
+	r = transact(nl, nlh, bridge_cb, &rep);
+	if (r < 0)
+		return r;
+	if (!rep.found)
+		return -ENODEV;
+	return strcmp(rep.kind, "bridge") == 0 ? 0 : -EMEDIUMTYPE;
+}
+
+int nl_ifindex(struct nl *nl, const char *name)
+{
+	struct nl_bridge br;
+	int r = nl_bridge_get(nl, name, &br, NULL);
+
+	return (r == 0 || r == -EMEDIUMTYPE) ? br.ifindex : r;
+}
+
+int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
+	       const uint8_t mac[6])
+{
+	char req[512];
+	struct nlmsghdr *nlh = new_req(nl, req, RTM_NEWLINK, NLM_F_ACK, tap_ifindex);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct reply rep = { 0 };
+
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	if (!mnl_attr_put_check(nlh, sizeof(req), IFLA_ADDRESS, 6, mac) ||
+	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_MTU, mtu) ||
+	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_MASTER, (uint32_t)br_ifindex))
+		return -EMSGSIZE;
+	return transact(nl, nlh, NULL, &rep);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reply *rep = data;
+	struct link_attrs la;
+	const struct ifinfomsg *ifi = parse_link(nlh, &la);
+	const char *kind = str_attr(la.info[IFLA_INFO_KIND]);
+	uint32_t owner, master = 0;
+
+	if (!ifi) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!kind || strcmp(kind, "tun") != 0 || ifi->ifi_index >= rep->below)
+		return MNL_CB_OK;
+	if (!u32_attr(la.tun[IFLA_TUN_OWNER], &owner) || owner != rep->owner)
+		return MNL_CB_OK;
+	if (la.tb[IFLA_MASTER] && !u32_attr(la.tb[IFLA_MASTER], &master))
+		return MNL_CB_OK;
+	if (master == 0 || master == (uint32_t)rep->br_ifindex)
+		rep->count++;
+	return MNL_CB_OK;
+}
+
+int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below)
+{
+	for (int attempt = 0; attempt < 5; attempt++) {
+		char req[512];
+		struct nlmsghdr *nlh = new_req(nl, req, RTM_GETLINK, NLM_F_DUMP, 0);
+		struct nlattr *li;
+		struct reply rep = { .br_ifindex = br_ifindex, .owner = owner,
+				     .below = below };
+		int r;
+
+		/* Ask the kernel to dump only tun devices (a kind filter). */
+		li = mnl_attr_nest_start_check(nlh, sizeof(req), IFLA_LINKINFO);
+		if (!li || !mnl_attr_put_strz_check(nlh, sizeof(req),
+						    IFLA_INFO_KIND, "tun") ||
+		    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_EXT_MASK,
+					    RTEXT_FILTER_SKIP_STATS))
+			return -EMSGSIZE;
+		mnl_attr_nest_end(nlh, li);
+		r = transact(nl, nlh, count_cb, &rep);
+		if (r == -EINTR)        /* NLM_F_DUMP_INTR: links changed, retry */
+			continue;
+		return r < 0 ? r : rep.count;
+	}
+	return -EAGAIN;
+}
