@@ -54,7 +54,7 @@ LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
 PROGS       := bridge-helper bridge-helper-run
 TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo
 
-.PHONY: all check demo install install-setuid install-caps uninstall clean \
+.PHONY: all tests check demo install install-setuid install-caps uninstall clean \
         asan man-lint
 all: $(PROGS) $(LIBS_OUT) bridge-helper.pc
 
@@ -102,6 +102,8 @@ tests/fake-helper: tests/fake-helper.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/fake-helper.c fdpass.c $(ALL_LDFLAGS)
 tests/tapinfo: tests/tapinfo.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/tapinfo.c fdpass.c $(ALL_LDFLAGS)
+
+tests: $(TEST_PROGS)
 
 check: all $(TEST_PROGS)
 	tests/run-all

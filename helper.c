@@ -241,9 +241,24 @@ static void check_socket(int fd)
 		die(EXIT_USAGE, "--fd=%d: not an AF_UNIX stream socket", fd);
 }
 
+/* Fail early, and say why, when nothing can make us privileged. */
+static void require_privilege(void)
+{
+	if (geteuid() == 0)
+		return;
+	if (capng_get_caps_process() < 0 ||
+	    !capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
+		die(EXIT_SYSTEM, "no CAP_NET_ADMIN: bridge-helper must be installed "
+		    "setuid root (make install-setuid) or with the file capability "
+		    "cap_net_admin+ep (make install-caps)");
+}
+
 static void open_tun(unsigned queues, int *fds)
 {
-	int r = tap_open_tun(queues, fds);
+	int r;
+
+	require_privilege();
+	r = tap_open_tun(queues, fds);
 
 	if (r == -EACCES || r == -EPERM)
 		die_errno(EXIT_SYSTEM, r, "cannot open /dev/net/tun (with file "

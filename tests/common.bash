@@ -1,0 +1,118 @@
+# Shared set-up for the bats suites. Everything a test creates lives in a
+# network namespace (and, for system paths, a private mount namespace) that
+# teardown removes; test users and groups are removed by teardown_file.
+#
+#   ns_setup                 make $NS with bridge br0 (MTU 1400, one veth
+#                            port with a low MAC so the bridge's MAC is fixed)
+#   nsx CMD...               run CMD in $NS
+#   acl_write FILE <<EOF     write an ACL into $ACLDIR (root-owned, 0644)
+#   client ARGS...           tests/tapinfo -- bridge-helper --fd=SOCK ARGS...
+#                            in $NS, as root, with --acl=$ACLDIR/bridge.conf
+#   tap_count                TUN/TAP links in $NS
+#   users_setup / users_teardown   test users bhu1, bhu2 (group bhg1) ...
+#   privbin_setup            setuid and cap_net_admin copies in $PRIVDIR
+#   as_user U CMD...         in $NS, a private mount ns with $ACLDIR at
+#                            /etc/bridge-helper, run CMD as user U via
+#                            setpriv + sh -c 'exec ...'
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+HELPER="$ROOT/bridge-helper"
+TAPINFO="$ROOT/tests/tapinfo"
+
+ns_setup() {
+	NS="bht-$$-${BATS_TEST_NUMBER:-0}"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add br0 type bridge
+	ip -n "$NS" link add p0 address 02:00:00:00:00:01 type veth peer name p1
+	ip -n "$NS" link set p0 master br0
+	ip -n "$NS" link set br0 mtu 1400 up
+	ACLDIR="$(mktemp -d /tmp/bh-acl.XXXXXX)"
+	chmod 755 "$ACLDIR"
+	ACL="$ACLDIR/bridge.conf"
+	OVDIR="$(mktemp -d /tmp/bh-ov.XXXXXX)"
+}
+
+ns_teardown() {
+	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
+	[ -n "${ACLDIR:-}" ] && rm -rf "$ACLDIR"
+	[ -n "${OVDIR:-}" ] && rm -rf "$OVDIR"
+	true
+}
+
+nsx() { ip netns exec "$NS" "$@"; }
+
+acl_write() {   # acl_write [FILE] < text
+	local f="${1:-$ACL}"
+	cat >"$f"
+	chmod 644 "$f"
+}
+
+client() { nsx "$TAPINFO" -- "$HELPER" --fd=SOCK --acl="$ACL" "$@"; }
+
+tap_count() { ip -n "$NS" -o link show type tun | wc -l; }
+
+# Print KEY's value from tapinfo output in $output.
+field() { printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1; }
+
+# --- users ------------------------------------------------------------------
+TEST_USERS="bhu1 bhu2 bhu3"
+TEST_GROUPS="bhg1 bhg2"
+
+users_setup() {
+	users_teardown
+	local g u
+	for g in $TEST_GROUPS; do groupadd "$g"; done
+	useradd -M -N -g bhg1 -s /bin/sh bhu1
+	useradd -M -N -g bhg2 -G bhg1 -s /bin/sh bhu2
+	useradd -M -N -g bhg2 -s /bin/sh bhu3
+}
+
+users_teardown() {
+	local g u
+	for u in $TEST_USERS; do userdel "$u" 2>/dev/null || true; done
+	for g in $TEST_GROUPS; do groupdel "$g" 2>/dev/null || true; done
+	true
+}
+
+# --- privileged copies ------------------------------------------------------
+privbin_setup() {
+	PRIVDIR="$(mktemp -d /tmp/bh-bin.XXXXXX)"
+	chmod 755 "$PRIVDIR"
+	install -m 4755 -o root -g root "$HELPER" "$PRIVDIR/bridge-helper-suid"
+	install -m 0755 -o root -g root "$HELPER" "$PRIVDIR/bridge-helper-caps"
+	setcap cap_net_admin+ep "$PRIVDIR/bridge-helper-caps"
+	install -m 0755 "$HELPER" "$PRIVDIR/bridge-helper-plain"
+	install -m 0755 "$TAPINFO" "$PRIVDIR/tapinfo"
+	[ -x "$ROOT/bridge-helper-run" ] &&
+		install -m 0755 "$ROOT/bridge-helper-run" "$PRIVDIR/bridge-helper-run"
+	true
+}
+
+privbin_teardown() { [ -n "${PRIVDIR:-}" ] && rm -rf "$PRIVDIR"; true; }
+
+# as_user [--tun-0666] USER CMD...: see the top of this file. With
+# --tun-0666, /dev/net/tun is replaced (in the private mount namespace only)
+# by a node of the same device with mode 0666, as Debian's udev makes it.
+as_user() {
+	local tun=0
+	[ "$1" = --tun-0666 ] && { tun=1; shift; }
+	local user="$1"
+	shift
+	ip netns exec "$NS" unshare -m --propagation private \
+		"$BASH" -c '
+		set -e
+		acldir=$1 up=$2 tun=$3 user=$4; shift 4
+		mkdir -p "$up/u" "$up/w" "$up/dev"
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$up/u,workdir=$up/w" /etc
+		mkdir -p /etc/bridge-helper
+		mount --bind "$acldir" /etc/bridge-helper
+		if [ "$tun" = 1 ]; then
+			mount -t tmpfs -o mode=755 tmpfs "$up/dev"
+			mknod -m 666 "$up/dev/tun" c 10 200
+			mount --bind "$up/dev/tun" /dev/net/tun
+		fi
+		exec setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
+			--inh-caps=-all -- sh -c "exec \"\$@\"" sh "$@"
+	' bash "$ACLDIR" "$OVDIR" "$tun" "$user" "$@"
+}
