@@ -461,6 +461,18 @@ struct xfer {
 	char errtext[ERR_CAP];
 };
 
+
+/* Record why fdpass_recv() stopped (R < 0) in X; returns R. */
+static int note_recv_error(struct xfer *x, int r)
+{
+	if (r == -E2BIG)
+		x->extra_more = true;
+	else if (r == -EBADMSG)
+		x->malformed = true;
+	else if (r != -EPIPE && r != -EAGAIN)
+		x->recv_err = r;
+	return r;
+}
 /* After the TAP's fds: read to end of file, closing and counting anything
  * else the helper sends. Returns fdpass_recv()'s last result. */
 static int recv_extra(int sock, struct xfer *x)
@@ -475,13 +487,7 @@ static int recv_extra(int sock, struct xfer *x)
 		x->extra += g;
 		if (r == 0)
 			continue;
-		if (r == -E2BIG)
-			x->extra_more = true;
-		else if (r == -EBADMSG)
-			x->malformed = true;
-		else if (r != -EPIPE && r != -EAGAIN)
-			x->recv_err = r;
-		return r;
+		return note_recv_error(x, r);
 	}
 	return -EAGAIN;   /* a flood: let pump() look at the clock */
 }
@@ -497,13 +503,7 @@ static int read_sock(int sock, struct xfer *x)
 	r = fdpass_recv(sock, x->tap->fds, x->tap->n, &x->got);
 	if (r == 0)
 		return recv_extra(sock, x);
-	if (r == -E2BIG)
-		x->extra_more = true;
-	else if (r == -EBADMSG)
-		x->malformed = true;
-	else if (r != -EPIPE && r != -EAGAIN)
-		x->recv_err = r;
-	return r;
+	return note_recv_error(x, r);
 }
 
 /* Keep the first ERR_CAP-1 bytes of the helper's stderr, drain the rest so
