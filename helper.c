@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
@@ -385,7 +386,8 @@ static void diag_cb(void *ctx, enum acl_severity sev, const char *file,
 			sev == ACL_SEV_WARNING ? "warning: " : "", msg);
 }
 
-static struct acl *load_acl(const char *path, const struct caller *who)
+static struct acl *load_acl(const char *path, const struct args *a,
+			    const struct caller *who)
 {
 	struct acl_opts opts = { .require_safe = true };
 	struct diag d = { 0 };
@@ -395,7 +397,8 @@ static struct acl *load_acl(const char *path, const struct caller *who)
 	if (r == -ENOMEM)
 		die(EXIT_SYSTEM, "out of memory reading %s", path);
 	if (r != 0 || d.errors) {
-		audit(LOG_NOTICE, who, "denied: bad configuration: %s", d.first);
+		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"bad "
+		      "configuration: %s\"", a->br, a->queues, d.first);
 		die(EXIT_CONFIG, "bad configuration, everything denied: %s%s",
 		    d.first, d.errors > 1 ? " (and more: see --lint)" : "");
 	}
@@ -463,37 +466,49 @@ static void require_allowed(const struct acl *acl, const char *name,
 }
 
 static void lookup_bridge(struct nl *nl, const char *name, struct nl_bridge *br,
-			  const struct caller *who)
+			  const struct caller *who, unsigned queues)
 {
 	char kind[32];
 	int r = nl_bridge_get(nl, name, br, kind);
 
 	if (r == -ENODEV) {
-		audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"no such device\"", name);
+		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"no such "
+		      "device\"", name, queues);
 		die(EXIT_SYSTEM, "%s: no such bridge", name);
 	}
 	if (r == -EMEDIUMTYPE) {
-		audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"a %s, not a bridge\"",
-		      name, kind);
+		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"a %s, "
+		      "not a bridge\"", name, queues, kind);
 		die(EXIT_SYSTEM, "%s: is a %s device, not a bridge", name, kind);
 	}
 	if (r < 0)
 		die_errno(EXIT_SYSTEM, r, "cannot look up %s", name);
 }
 
-static int count_or_die(struct nl *nl, int br_ifindex, uid_t uid, int below)
+/* With SETTLE (the tie-break after our TAP exists): a lower-index TAP that
+ * has no owner yet may be a concurrent launch of this very caller, between
+ * TUNSETIFF and TUNSETOWNER, which would not count us either. Give such
+ * TAPs a moment to settle; those that do not still count: fail closed. */
+static int count_or_die(struct nl *nl, int br_ifindex, uid_t uid, int below,
+			bool settle)
 {
-	int n = nl_count_owned(nl, br_ifindex, uid, below);
+	const struct timespec ms = { 0, 1000000 };
+	int n, pending = 0;
 
-	if (n < 0)
-		die_errno(EXIT_SYSTEM, n, "cannot count the caller's TAPs");
-	return n;
+	for (int tries = 0;; tries++) {
+		n = nl_count_owned(nl, br_ifindex, uid, below, settle ? &pending : NULL);
+		if (n < 0)
+			die_errno(EXIT_SYSTEM, n, "cannot count the caller's TAPs");
+		if (pending == 0 || tries == 200)
+			return n + pending;
+		nanosleep(&ms, NULL);
+	}
 }
 
 static int do_check(const struct args *a, const struct caller *who)
 {
 	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, who);
+	struct acl *acl = load_acl(path, a, who);
 	struct acl_decision dec;
 	struct nl_bridge br = { .ifindex = 0 };
 	struct nl *nl = NULL;
@@ -518,13 +533,21 @@ static int do_check(const struct args *a, const struct caller *who)
 	       a->br, verdict(&dec, buf, sizeof(buf)));
 	if (dec.has_limit)
 		printf("quota: %d of %u in use (limit at %s:%u)\n",
-		       r == 0 ? count_or_die(nl, br.ifindex, who->uid, INT_MAX) : 0,
+		       r == 0 ? count_or_die(nl, br.ifindex, who->uid, INT_MAX, false) : 0,
 		       dec.limit, dec.limit_rule.file, dec.limit_rule.line);
-	if (dec.has_sndbuf)
-		printf("sndbuf: %d (set at %s:%u)\n", effective_sndbuf(&dec, a->sndbuf),
+	if (dec.has_sndbuf && a->sndbuf && a->sndbuf < dec.sndbuf)
+		printf("sndbuf: %d (asked; at most %d, set at %s:%u)\n", a->sndbuf,
+		       dec.sndbuf, dec.sndbuf_rule.file, dec.sndbuf_rule.line);
+	else if (dec.has_sndbuf && a->sndbuf > dec.sndbuf)
+		printf("sndbuf: %d (asked %d, capped at %s:%u)\n", dec.sndbuf,
+		       a->sndbuf, dec.sndbuf_rule.file, dec.sndbuf_rule.line);
+	else if (dec.has_sndbuf)
+		printf("sndbuf: %d (set at %s:%u)\n", dec.sndbuf,
 		       dec.sndbuf_rule.file, dec.sndbuf_rule.line);
+	else if (a->sndbuf)
+		printf("sndbuf: %d (asked)\n", a->sndbuf);
 	else
-		printf("sndbuf: %s\n", a->sndbuf ? "as asked" : "kernel default");
+		printf("sndbuf: kernel default\n");
 	nl_close(nl);
 	acl_free(acl);
 	if (fflush(stdout) != 0)
@@ -536,17 +559,17 @@ static int do_check(const struct args *a, const struct caller *who)
 
 static void quota_or_die(struct nl *nl, const struct acl_decision *dec,
 			 const struct nl_bridge *br, const struct caller *who,
-			 int below)
+			 unsigned queues, int below)
 {
 	int n;
 
 	if (!dec->has_limit)
 		return;
-	n = count_or_die(nl, br->ifindex, who->uid, below);
+	n = count_or_die(nl, br->ifindex, who->uid, below, below != INT_MAX);
 	if ((unsigned)n < dec->limit)
 		return;
-	audit(LOG_NOTICE, who, "denied: bridge=%s reason=\"quota: %d of %u in use "
-	      "(limit at %s:%u)\"", br->name, n, dec->limit,
+	audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"quota: %d of "
+	      "%u in use (limit at %s:%u)\"", br->name, queues, n, dec->limit,
 	      dec->limit_rule.file, dec->limit_rule.line);
 	die(EXIT_DENIED, "%s: quota reached: %d of %u TAPs in use (limit at %s:%u)",
 	    br->name, n, dec->limit, dec->limit_rule.file, dec->limit_rule.line);
@@ -564,7 +587,7 @@ static void random_mac(uint8_t mac[6])
 static int do_create(const struct args *a, const struct caller *who, int *tunfds)
 {
 	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, who);
+	struct acl *acl = load_acl(path, a, who);
 	struct tap_req req = { .vnet_hdr = a->vnet_hdr, .queues = a->queues,
 			       .owner = who->uid };
 	struct acl_decision dec;
@@ -579,11 +602,11 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 	require_allowed(acl, a->br, who, a, &dec);
 	if ((r = nl_open(&nl)) < 0)
 		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
-	lookup_bridge(nl, a->br, &br, who);
+	lookup_bridge(nl, a->br, &br, who, a->queues);
 	if (strcmp(br.name, a->br) != 0)      /* an altname: the device decides */
 		require_allowed(acl, br.name, who, a, &dec);
 	req.sndbuf = effective_sndbuf(&dec, a->sndbuf);
-	quota_or_die(nl, &dec, &br, who, INT_MAX);
+	quota_or_die(nl, &dec, &br, who, a->queues, INT_MAX);
 
 	/* The first moment a TAP exists. */
 	if ((r = tap_create(&req, tunfds, &tap)) < 0)
@@ -596,7 +619,7 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 		    strerror(-r), nl_ext_error(nl) ? ": " : "",
 		    nl_ext_error(nl) ? nl_ext_error(nl) : "");
 	/* Concurrent launches: only TAPs created before ours count against us. */
-	quota_or_die(nl, &dec, &br, who, tap_ifindex);
+	quota_or_die(nl, &dec, &br, who, a->queues, tap_ifindex);
 	if ((r = fdpass_send(a->fd, tunfds, a->queues)) < 0)
 		die_errno(EXIT_SYSTEM, r, "cannot pass %s to the caller", tap.name);
 	audit(LOG_INFO, who, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d rule=%s",
@@ -610,7 +633,7 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 int main(int argc, char **argv)
 {
 	static int tunfds[TAP_MAX_QUEUES];
-	struct caller who;
+	static struct caller who;   /* static: its groups stay reachable to the end */
 	struct args a;
 	char err[256];
 

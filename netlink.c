@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdbool.h>
@@ -95,6 +96,7 @@ struct reply {
 	uid_t owner;
 	int below;
 	int count;
+	int pending;
 };
 
 /* NLMSG_ERROR: an ACK (error 0) ends the exchange; an error keeps its text. */
@@ -318,16 +320,31 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!kind || strcmp(kind, "tun") != 0 || ifi->ifi_index >= rep->below)
 		return MNL_CB_OK;
-	if (!u32_attr(la.tun[IFLA_TUN_OWNER], &owner) || owner != rep->owner)
-		return MNL_CB_OK;
 	if (la.tb[IFLA_MASTER] && !u32_attr(la.tb[IFLA_MASTER], &master))
+		return MNL_CB_OK;
+	if (!la.tun[IFLA_TUN_OWNER]) {
+		/* No owner yet: maybe a launch between TUNSETIFF and
+		 * TUNSETOWNER (a non-persistent TAP, down, on no bridge). */
+		const struct nlattr *persist = la.tun[IFLA_TUN_PERSIST];
+		const struct nlattr *type = la.tun[IFLA_TUN_TYPE];
+
+		if (master == 0 && !(ifi->ifi_flags & IFF_UP) &&
+		    persist && mnl_attr_validate(persist, MNL_TYPE_U8) == 0 &&
+		    mnl_attr_get_u8(persist) == 0 &&
+		    type && mnl_attr_validate(type, MNL_TYPE_U8) == 0 &&
+		    mnl_attr_get_u8(type) == IFF_TAP)
+			rep->pending++;
+		return MNL_CB_OK;
+	}
+	if (!u32_attr(la.tun[IFLA_TUN_OWNER], &owner) || owner != rep->owner)
 		return MNL_CB_OK;
 	if (master == 0 || master == (uint32_t)rep->br_ifindex)
 		rep->count++;
 	return MNL_CB_OK;
 }
 
-int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below)
+int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below,
+		   int *pending)
 {
 	for (int attempt = 0; attempt < 5; attempt++) {
 		char req[512];
@@ -348,6 +365,8 @@ int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below)
 		r = transact(nl, nlh, count_cb, &rep);
 		if (r == -EINTR)        /* NLM_F_DUMP_INTR: links changed, retry */
 			continue;
+		if (pending)
+			*pending = rep.pending;
 		return r < 0 ? r : rep.count;
 	}
 	return -EAGAIN;

@@ -33,8 +33,12 @@ int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
 
 /* Count TUN/TAP devices owned by OWNER (IFLA_TUN_OWNER) with an ifindex below
  * BELOW that are either enslaved to BR_IFINDEX or have no master yet (they may
- * be on their way to it). Returns the count (>= 0) or -errno. */
-int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below);
+ * be on their way to it). Returns the count (>= 0) or -errno. *PENDING (if not
+ * NULL) receives the number of TAPs below BELOW that have no owner yet and
+ * look like a launch in progress (non-persistent, down, no master): they may
+ * be the same caller's, between TUNSETIFF and TUNSETOWNER. */
+int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below,
+		   int *pending);
 
 /* ifindex of NAME, or -errno. */
 int nl_ifindex(struct nl *nl, const char *name);
