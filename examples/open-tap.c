@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	printf("%s: %u queue(s), first fd %d, vnet_hdr %s\n", bh_tap_name(tap),
 	       bh_tap_queues(tap), bh_tap_fd(tap, 0),
 	       bh_tap_vnet_hdr(tap) ? "on" : "off");
+	fflush(stdout);   /* now, not after the wait, even into a pipe */
 
 	/* The TAP is up on the bridge: wait up to 5 s for a frame on queue 0
 	 * (with several queues the kernel spreads flows over them). */

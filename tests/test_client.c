@@ -4,9 +4,12 @@
  *   tests/test_client --real BRIDGE HELPER ACL   against the real helper
  *
  * Fake mode needs no privilege: it symlinks fake-helper (default: next to
- * this binary) under each mode's name in a temporary directory. Real mode is
- * meant to run as root inside a network namespace that has BRIDGE and an ACL
- * allowing it (ACL "" means the helper's default); the bats suite sets that up.
+ * this binary) under each mode's name in a temporary directory. Real mode
+ * runs inside a network namespace that has BRIDGE and no other TAP, with an
+ * ACL (ACL "" means the helper's default, as for a setuid helper) that allows
+ * BRIDGE and the missing bridge "bhnosuchbr0", sets no sndbuf, and has no
+ * rule for "bhdenied0"; tests/client-real.bats sets that up, as root and as
+ * an unprivileged user.
  * Every case checks the status, the exact message, that no fd leaked and that
  * no child was left behind.
  */
@@ -664,6 +667,27 @@ static const char *master_of(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* TUN/TAP links in this network namespace (they have a tun_flags file). */
+static int count_taps(void)
+{
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", e->d_name);
+		n += access(path, F_OK) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 static bool link_exists(const char *name)
 {
 	char path[128];
@@ -725,7 +749,7 @@ static void real_multiqueue(unsigned queues)
 {
 	struct bh_request *req = real_request(real_bridge);
 	struct bh_tap *tap = NULL;
-	char msg[1024], name[IFNAMSIZ];
+	char msg[1024], name[IFNAMSIZ], master[IFNAMSIZ + 1];
 	bool same = true, mq = true;
 	int r;
 
@@ -747,6 +771,8 @@ static void real_multiqueue(unsigned queues)
 	   queues, bh_tap_name(tap));
 	OK(distinct_cloexec(tap), "real x%u: distinct fds, all FD_CLOEXEC", queues);
 	snprintf(name, sizeof(name), "%s", bh_tap_name(tap));
+	OK(!strcmp(master_of(name, master, sizeof(master)), real_bridge),
+	   "real x%u: %s enslaved to %s (master %s)", queues, name, real_bridge, master);
 	bh_tap_free(tap);
 	OK(link_gone(name), "real x%u: %s gone with its last fd", queues, name);
 }
@@ -771,6 +797,8 @@ static void real_threads(void)
 	OK(good == NTHREADS, "real: %d threads at once: %d succeeded", NTHREADS, good);
 	OK(good == NTHREADS && distinct && enslaved, "real: %d distinct TAPs, all on %s",
 	   NTHREADS, real_bridge);
+	OK(all_fds_distinct(jobs) && count_taps() == NTHREADS,
+	   "real: %d distinct fds, %d TAPs exist", NTHREADS, count_taps());
 	close_jobs(jobs);
 	bh_request_free(req);
 	for (int i = 0; i < NTHREADS; i++)
@@ -793,21 +821,25 @@ static void real_sndbuf(void)
 	if (r < 0)
 		return;
 	OK(ioctl(bh_tap_fd(tap, 0), TUNGETSNDBUF, &sndbuf) == 0 &&
-	   sndbuf > 0 && sndbuf <= 65536, "real sndbuf: at most 65536 (%d)", sndbuf);
+	   sndbuf == 65536, "real sndbuf: the caller's 65536, the ACL setting none (%d)",
+	   sndbuf);
 	bh_tap_free(tap);
 }
 
-static void real_no_bridge(void)
+/* A request for BRIDGE that the helper refuses with WANT; nothing created. */
+static void real_refused(const char *bridge, const char *want, const char *what)
 {
-	struct bh_request *req = real_request("bhnosuchbr0");
+	struct bh_request *req = real_request(bridge);
 	struct bh_tap *tap = NULL;
 	char msg[1024];
+	int taps = count_taps(), fds = count_fds();
 	int r = bh_open(req, &tap, msg, sizeof(msg));
 
 	bh_request_free(req);
-	OK(r == -BH_E_HELPER && strstr(msg, "bhnosuchbr0"),
-	   "real: a missing bridge fails in the helper, named (%s)", msg);
-	OK(tap == NULL, "real: no result for a missing bridge");
+	OK(r == -BH_E_HELPER && !strcmp(msg, want), "real: %s: \"%s\" (got %d \"%s\")",
+	   what, want, r, msg);
+	OK(tap == NULL && count_taps() == taps && count_fds() == fds,
+	   "real: %s: no result, no TAP, no fd", what);
 }
 
 static int real_main(void)
@@ -819,7 +851,11 @@ static int real_main(void)
 	real_multiqueue(4);
 	real_sndbuf();
 	real_threads();
-	real_no_bridge();
+	real_refused("bhnosuchbr0", "helper exited with status 1: bridge-helper: "
+		     "bhnosuchbr0: no such bridge", "a missing bridge");
+	real_refused("bhdenied0", "helper exited with status 3: bridge-helper: "
+		     "bhdenied0: denied: no rule matches", "a bridge the ACL denies");
+	OK(count_taps() == 0, "real: no TAP left");
 	OK(count_fds() == before, "real: no fd leaked");
 	OK(no_children(), "real: no child left");
 	return tap_done();
