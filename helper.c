@@ -152,6 +152,16 @@ static void reset_signals(void)
 		die_errno(EXIT_SYSTEM, errno, "cannot reset the signal mask");
 }
 
+/* clearenv() only drops libc's pointer: zero the strings themselves too, so
+ * that nothing of the caller's environment stays in our memory. */
+static void wipe_environment(void)
+{
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	if (clearenv() != 0)
+		die(EXIT_SYSTEM, "cannot clear the environment");
+}
+
 static void sanitize_process(int keep_fd)
 {
 	struct rlimit no_core = { 0, 0 };
@@ -160,8 +170,7 @@ static void sanitize_process(int keep_fd)
 		close_fds_but(keep_fd);
 	else if (close_range(3, ~0U, 0) < 0)
 		die_errno(EXIT_SYSTEM, errno, "cannot close inherited fds");
-	if (clearenv() != 0)
-		die(EXIT_SYSTEM, "cannot clear the environment");
+	wipe_environment();
 	reset_signals();
 	umask(077);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||

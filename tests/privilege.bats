@@ -258,6 +258,12 @@ os.execv(sys.argv[2], sys.argv[2:])' "$BATS_TEST_TMPDIR/fd7" \
 	[ "$(grep -o '=/dev/net/tun' <<<"$fds" | wc -l)" -eq 1 ]
 	[ "$(grep -o '=socket:' <<<"$fds" | wc -l)" -eq 2 ]
 	[ "$(field tap)" = 1 ]
+	# the environment is gone, strings included: only NULs (shown as
+	# spaces) remain of the inherited block, so no FOO=bar, no PATH=
+	[ "$(field helper-environ-bytes)" -gt 0 ]
+	env_line="$(sed -n 's/^helper-environ://p' <<<"$output")"
+	[[ "$env_line" != *FOO* ]]
+	[ -z "$(tr -d ' ' <<<"$env_line")" ]
 }
 
 @test "sanitised: started with fds 0-2 closed, they are /dev/null and the TAP still arrives" {
