@@ -59,8 +59,12 @@ field() { printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1; }
 TEST_USERS="bhu1 bhu2 bhu3"
 TEST_GROUPS="bhg1 bhg2"
 
+# Suites that use the test users hold a lock from setup_file to
+# teardown_file, so that two suites run at once never delete each other's.
 users_setup() {
-	users_teardown
+	exec {BH_USERS_LOCK}>/tmp/bh-test-users.lock
+	flock -w 900 "$BH_USERS_LOCK"
+	users_delete
 	local g u
 	for g in $TEST_GROUPS; do groupadd "$g"; done
 	useradd -M -N -g bhg1 -s /bin/sh bhu1
@@ -69,6 +73,14 @@ users_setup() {
 }
 
 users_teardown() {
+	users_delete
+	if [ -n "${BH_USERS_LOCK:-}" ]; then
+		exec {BH_USERS_LOCK}>&-
+	fi
+	true
+}
+
+users_delete() {
 	local g u
 	for u in $TEST_USERS; do userdel "$u" 2>/dev/null || true; done
 	for g in $TEST_GROUPS; do groupdel "$g" 2>/dev/null || true; done
