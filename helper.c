@@ -153,16 +153,25 @@ static void reset_signals(void)
 }
 
 /* clearenv() only drops libc's pointer: zero the strings themselves too, so
- * that nothing of the caller's environment stays in our memory. */
-static void wipe_environment(void)
+ * that nothing of the caller's environment stays in our memory. In secure
+ * mode the loader has already unset (not erased) what it ignores (LD_PRELOAD,
+ * GCONV_PATH ...), so also zero the whole block the kernel copied: from the
+ * end of argv's strings (FROM) up to the executable's name (AT_EXECFN). */
+static void wipe_environment(char *from)
 {
+	char *to = (char *)getauxval(AT_EXECFN);
+
 	for (char **e = environ; e && *e; e++)
 		explicit_bzero(*e, strlen(*e));
+	/* (the loader may have moved a variable, e.g. GLIBC_TUNABLES, out of
+	 * the block: its original stays inside and is erased here) */
+	if (from && to > from && to - from <= 2L * 1024 * 1024)
+		explicit_bzero(from, (size_t)(to - from));
 	if (clearenv() != 0)
 		die(EXIT_SYSTEM, "cannot clear the environment");
 }
 
-static void sanitize_process(int keep_fd)
+static void sanitize_process(int keep_fd, char *env_from)
 {
 	struct rlimit no_core = { 0, 0 };
 
@@ -170,7 +179,7 @@ static void sanitize_process(int keep_fd)
 		close_fds_but(keep_fd);
 	else if (close_range(3, ~0U, 0) < 0)
 		die_errno(EXIT_SYSTEM, errno, "cannot close inherited fds");
-	wipe_environment();
+	wipe_environment(env_from);
 	reset_signals();
 	umask(077);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
@@ -660,7 +669,8 @@ int main(int argc, char **argv)
 	}
 
 	/* 2. Sanitise what the caller handed us. */
-	sanitize_process(a.fd);
+	sanitize_process(a.fd, argc > 0 && argv[argc - 1] ?
+			 argv[argc - 1] + strlen(argv[argc - 1]) + 1 : NULL);
 	caller_capture(&who);
 	if (a.acl && getauxval(AT_SECURE))
 		die(EXIT_USAGE, "--acl is refused: running privileged "
