@@ -498,3 +498,16 @@ refused_config() {   # COPY MESSAGE-GLOB
 		[ "$(tap_count)" -eq 0 ]
 	done
 }
+
+@test "hostile: no existence oracle: a denied name gets the same answer whether the device exists or not" {
+	local copy
+	for copy in $COPIES; do
+		run launch "$copy" -- --br=p0      # exists (a veth)
+		[ "$status" -eq 3 ]
+		[ "${lines[0]}" = "bridge-helper: p0: denied: no rule matches" ]
+		run launch "$copy" -- --br=nosuch0  # does not exist
+		[ "$status" -eq 3 ]
+		[ "${lines[0]}" = "bridge-helper: nosuch0: denied: no rule matches" ]
+		[ "$(tap_count)" -eq 0 ]
+	done
+}
