@@ -264,7 +264,7 @@ static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 int nl_bridge_get(struct nl *nl, const char *name, struct nl_bridge *br,
 		  char kind[32])
 {
-	char req[512], kbuf[32];
+	char req[512] = { 0 }, kbuf[32];   /* zeroed: libmnl leaves padding as is */
 	struct nlmsghdr *nlh = new_req(nl, req, RTM_GETLINK, NLM_F_ACK, 0);
 	struct reply rep = { .br = br, .kind = kind ? kind : kbuf };
 	int r;
@@ -292,7 +292,7 @@ int nl_ifindex(struct nl *nl, const char *name)
 int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
 	       const uint8_t mac[6])
 {
-	char req[512];
+	char req[512] = { 0 };   /* zeroed: libmnl leaves padding as is */
 	struct nlmsghdr *nlh = new_req(nl, req, RTM_NEWLINK, NLM_F_ACK, tap_ifindex);
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct reply rep = { 0 };

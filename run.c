@@ -125,7 +125,7 @@ static void parse_opt(struct opts *o, const char *arg)
 	for (int id = 0; id < OPT_COUNT; id++) {
 		const struct optdef *d = &optdefs[id];
 
-		if (len != strlen(d->name) + 2 || strncmp(arg + 2, d->name, len - 2))
+		if (len != strlen(d->name) + 2 || strncmp(arg + 2, d->name, len - 2) != 0)
 			continue;
 		if (d->has_value && (!eq || !eq[1]))
 			die(EXIT_USAGE, "--%s needs a value: --%s=...", d->name, d->name);

@@ -1,0 +1,247 @@
+/* fuzz_acl: bridge.conf(5) parser and decision under libFuzzer.
+ *
+ * The input is one ACL file named "/nonexistent/fuzz.conf" (so relative
+ * includes resolve to nothing on the host). Absolute includes and globs
+ * cannot reach the host either: acl.c is compiled for this target with
+ * -Dopen=fuzz_open -Dglob=fuzz_glob (see the Makefile's fuzz rules, which
+ * also check that acl.o calls no other way of opening a path), and both
+ * resolve every path inside a small private tree made at start-up
+ * (openat2 RESOLVE_IN_ROOT: "..", absolute paths and symlinks stay inside).
+ * So "include /dev/..." opens nothing on the host and a glob over the
+ * root lists only the private tree.
+ *
+ * Checked on every input, besides what the sanitizers see:
+ *  - acl_load_buffer returns >= 0 or -ENOMEM; every diagnostic has a file,
+ *    a bounded message and a valid severity;
+ *  - fail closed: a policy with errors decides NOMATCH for everyone;
+ *  - a decision names its rule (file:line >= 1) exactly when it matched,
+ *    limits and send buffers stay in their documented ranges;
+ *  - invalid bridge names never match.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <dirent.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "acl.h"
+
+int fuzz_open(const char *path, int flags, ...);
+int fuzz_glob(const char *pattern, int flags,
+	      int (*errfunc)(const char *, int), glob_t *g);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int verbose;               /* FUZZ_VERBOSE=1: print diagnostics */
+static int root_fd = -1;          /* the private tree all paths resolve in */
+static char root_path[] = "/tmp/bh-fuzz-acl.XXXXXX";
+
+#define CHECK(cond) do {                                                    \
+	if (!(cond)) {                                                      \
+		fprintf(stderr, "fuzz_acl: check failed: %s (line %d)\n",   \
+			#cond, __LINE__);                                   \
+		abort();                                                    \
+	}                                                                   \
+} while (0)
+
+/* ---- the private tree ------------------------------------------------- */
+
+static int in_root(const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags, .mode = mode,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+int fuzz_open(const char *path, int flags, ...)
+{
+	/* acl.c never creates a file, so there is no mode argument to read. */
+	CHECK(!(flags & (O_CREAT | O_TMPFILE)));
+	return in_root(path, flags, 0);
+}
+
+static void *sb_opendir(const char *path)
+{
+	int fd = in_root(*path ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+static struct dirent *sb_readdir(void *d) { return readdir(d); }
+static void sb_closedir(void *d) { closedir(d); }
+
+static int sb_statx(const char *path, struct stat *st, int nofollow)
+{
+	int fd = in_root(path, O_PATH | O_CLOEXEC | nofollow, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fstat(fd, st);
+	close(fd);
+	return rc;
+}
+
+static int sb_stat(const char *path, struct stat *st) { return sb_statx(path, st, 0); }
+static int sb_lstat(const char *path, struct stat *st) { return sb_statx(path, st, O_NOFOLLOW); }
+
+int fuzz_glob(const char *pattern, int flags,
+	      int (*errfunc)(const char *, int), glob_t *g)
+{
+	g->gl_opendir = sb_opendir;
+	g->gl_readdir = sb_readdir;
+	g->gl_closedir = sb_closedir;
+	g->gl_stat = sb_stat;
+	g->gl_lstat = sb_lstat;
+	return glob(pattern, flags | GLOB_ALTDIRFUNC, errfunc, g);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root_path, rel);
+	if (!text) {
+		CHECK(mkdir(path, 0755) == 0);
+		return;
+	}
+	f = fopen(path, "w");
+	CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+static int remove_one(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void remove_tree(void)
+{
+	if (root_fd >= 0 &&
+	    nftw(root_path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(stderr, "fuzz_acl: could not remove %s\n", root_path);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	CHECK(mkdtemp(root_path));
+	root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(root_fd >= 0);
+	atexit(remove_tree);
+	/* Something for absolute includes and globs to find: rules, a
+	 * nested include, a loop, a broken file, a directory of parts. */
+	put("inc", NULL);
+	put("inc/d", NULL);
+	put("inc/a.conf", "allow br1 group=0\nlimit br1 2\nsndbuf all 65536\n");
+	put("inc/b.conf", "include a.conf\ndeny br0 user=0\n");
+	put("inc/loop.conf", "include loop.conf\n");
+	put("inc/bad.conf", "allow\n");
+	put("inc/d/10-x.conf", "allow br2\n");
+	put("inc/d/20-y.conf", "include ../d/*.conf\n");
+	{
+		char link[PATH_MAX];
+
+		/* A symlink pointing out of the tree: must stay inside. */
+		snprintf(link, sizeof(link), "%s/inc/out.conf", root_path);
+		CHECK(symlink("/etc/passwd", link) == 0);
+	}
+	return 0;
+}
+
+/* ---- the target ------------------------------------------------------- */
+
+static void report(void *ctx, enum acl_severity sev, const char *file,
+		   unsigned line, unsigned col, const char *msg)
+{
+	unsigned *n = ctx;
+
+	if (verbose)
+		fprintf(stderr, "%s:%u:%u: %s: %s\n", file, line, col,
+			sev == ACL_SEV_ERROR ? "error" : "warning", msg);
+	CHECK(sev == ACL_SEV_ERROR || sev == ACL_SEV_WARNING);
+	CHECK(file != NULL && msg != NULL);
+	CHECK(strlen(msg) < PATH_MAX + 512);
+	if (sev == ACL_SEV_ERROR)
+		(*n)++;
+}
+
+static const char *const bridges[] = {
+	"br0", "br1", "br2", "virbr0", "all", "a23456789012345",
+	/* never valid: must never match */
+	"", ".", "..", "a/b", "br:0", "br 0", "a234567890123456",
+};
+#define NVALID 6
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const gid_t groups1000[] = { 27, 100, 1000 };
+	const struct acl_caller callers[] = {
+		{ 0, 0, NULL, 0 },
+		{ 1000, 1000, groups1000, 3 },
+		{ 65534, 65534, NULL, 0 },
+	};
+	const struct acl_opts opts = { .require_safe = false, .warnings = true };
+	struct acl *acl = NULL;
+	unsigned errors = 0;
+	int rc;
+
+	rc = acl_load_buffer("/nonexistent/fuzz.conf", (const char *)data, size,
+			     &opts, &acl, report, &errors);
+	CHECK(acl != NULL);
+	CHECK(rc == -ENOMEM || rc >= 0);
+	CHECK(rc < 0 || (unsigned)rc == errors);
+	for (size_t b = 0; b < sizeof(bridges) / sizeof(bridges[0]); b++) {
+		for (size_t c = 0; c < sizeof(callers) / sizeof(callers[0]); c++) {
+			struct acl_decision d;
+
+			memset(&d, 0xa5, sizeof(d));
+			acl_decide(acl, bridges[b], &callers[c], &d);
+			if (rc != 0 || b >= NVALID) {   /* fail closed */
+				CHECK(d.result == ACL_NOMATCH);
+				CHECK(!d.has_limit && !d.has_sndbuf);
+			}
+			CHECK(d.result == ACL_NOMATCH || d.result == ACL_ALLOWED ||
+			      d.result == ACL_DENIED);
+			CHECK((d.result == ACL_NOMATCH) == (d.rule.file == NULL));
+			if (d.rule.file)
+				CHECK(d.rule.line >= 1);
+			if (d.has_limit)
+				CHECK(d.limit <= 65535 && d.limit_rule.file &&
+				      d.limit_rule.line >= 1);
+			if (d.has_sndbuf)
+				CHECK(d.sndbuf >= 1 && d.sndbuf_rule.file &&
+				      d.sndbuf_rule.line >= 1);
+		}
+	}
+	{
+		struct acl_decision d;
+
+		acl_decide(acl, NULL, &callers[0], &d);
+		CHECK(d.result == ACL_NOMATCH);
+	}
+	acl_free(acl);
+	return 0;
+}
