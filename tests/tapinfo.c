@@ -57,7 +57,7 @@ static const char *bridge_of(char **argv)
 
 static pid_t spawn(char **argv, int sock)
 {
-	char fdarg[32];
+	static char fdarg[32];   /* stays in argv after we return */
 	pid_t pid;
 
 	snprintf(fdarg, sizeof(fdarg), "--fd=%d", sock);
