@@ -30,11 +30,14 @@ struct nl {
 
 int nl_open(struct nl **out)
 {
-	struct nl *nl = calloc(1, sizeof(*nl));
+	/* Not calloc: only what the kernel wrote into buf is ever read, and
+	 * zeroing its 32 KiB was 7% of a launch's instructions (make bench). */
+	struct nl *nl = malloc(sizeof(*nl));
 	int one = 1, err;
 
 	if (!nl)
 		return -ENOMEM;
+	nl->ext_error[0] = '\0';
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock)
 		goto fail;
