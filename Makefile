@@ -218,6 +218,21 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/%
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$*- \
 	    $(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$*
 
+# --- bench (a benchmark, never a test: see bench/README.md) ------------------
+BENCH_PROGS := bench/bhbench bench/rsswrap bench/minhelper
+.PHONY: bench bench-build
+bench:
+	bench/run
+bench-build: all $(BENCH_PROGS)
+bench/bhbench: bench/bhbench.c libbridge-helper.a bridge-helper.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ bench/bhbench.c libbridge-helper.a \
+	    $(ALL_LDFLAGS) $(LIBMNL) -lpthread -lm
+# Static and tiny: its own RSS must stay below the helper's (see rsswrap.c).
+bench/rsswrap: bench/rsswrap.c
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+bench/minhelper: bench/minhelper.c
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+
 # --- static checks -------------------------------------------------------------
 # make lint: cppcheck over every C file of ours, clang-tidy over the shipped
 # sources and the fuzz targets, mandoc -Tlint over the man pages; any finding
