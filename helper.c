@@ -632,7 +632,7 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 	if ((tap_ifindex = nl_ifindex(nl, tap.name)) < 0)
 		die_errno(EXIT_SYSTEM, tap_ifindex, "cannot find %s", tap.name);
 	random_mac(mac);
-	if ((r = nl_enslave(nl, tap_ifindex, br.ifindex, br.mtu, mac)) < 0)
+	if ((r = nl_enslave(nl, tap_ifindex, br.ifindex, br.mtu, mac, who->uid)) < 0)
 		die(EXIT_SYSTEM, "cannot enslave %s to %s: %s%s%s", tap.name, br.name,
 		    strerror(-r), nl_ext_error(nl) ? ": " : "",
 		    nl_ext_error(nl) ? nl_ext_error(nl) : "");

@@ -293,9 +293,10 @@ int nl_ifindex(struct nl *nl, const char *name)
 }
 
 int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
-	       const uint8_t mac[6])
+	       const uint8_t mac[6], uid_t owner)
 {
 	char req[512] = { 0 };   /* zeroed: libmnl leaves padding as is */
+	char alias[sizeof(NL_ALIAS_PREFIX) + 12];
 	struct nlmsghdr *nlh = new_req(nl, req, RTM_NEWLINK, NLM_F_ACK, tap_ifindex);
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct reply rep = { 0 };
@@ -306,7 +307,30 @@ int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
 	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_MTU, mtu) ||
 	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_MASTER, (uint32_t)br_ifindex))
 		return -EMSGSIZE;
+	/* The quota mark: unlike IFLA_TUN_OWNER, which whoever holds the fd
+	 * may change (TUNSETOWNER), only CAP_NET_ADMIN can change an alias. */
+	snprintf(alias, sizeof(alias), NL_ALIAS_PREFIX "%u", (unsigned)owner);
+	if (!mnl_attr_put_strz_check(nlh, sizeof(req), IFLA_IFALIAS, alias))
+		return -EMSGSIZE;
 	return transact(nl, nlh, NULL, &rep);
+}
+
+/* "bridge-helper uid=N" -> N. */
+static bool alias_owner(const struct nlattr *a, uint32_t *uid)
+{
+	const char *s = str_attr(a);
+	size_t n = sizeof(NL_ALIAS_PREFIX) - 1;
+	unsigned long v;
+	char *end;
+
+	if (!s || strncmp(s, NL_ALIAS_PREFIX, n) != 0 || s[n] < '0' || s[n] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s + n, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return false;
+	*uid = (uint32_t)v;
+	return true;
 }
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)
@@ -325,6 +349,14 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (la.tb[IFLA_MASTER] && !u32_attr(la.tb[IFLA_MASTER], &master))
 		return MNL_CB_OK;
+	if (alias_owner(la.tb[IFLA_IFALIAS], &owner)) {
+		/* Handed out by bridge-helper: the mark decides, whatever
+		 * TUNSETOWNER the holder of the fd did since. */
+		if (owner == rep->owner &&
+		    (master == 0 || master == (uint32_t)rep->br_ifindex))
+			rep->count++;
+		return MNL_CB_OK;
+	}
 	if (!la.tun[IFLA_TUN_OWNER]) {
 		/* No owner yet: maybe a launch between TUNSETIFF and
 		 * TUNSETOWNER (a non-persistent TAP, down, on no bridge). */

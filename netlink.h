@@ -27,11 +27,16 @@ const char *nl_ext_error(const struct nl *nl);
 int nl_bridge_get(struct nl *nl, const char *name, struct nl_bridge *br,
 		  char kind[32]);
 
-/* One ACKed RTM_NEWLINK on TAP_IFINDEX: MTU, MAC, master BR_IFINDEX, up. */
-int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
-	       const uint8_t mac[6]);
+/* The alias bridge-helper gives its TAPs: "bridge-helper uid=N". */
+#define NL_ALIAS_PREFIX "bridge-helper uid="
 
-/* Count TUN/TAP devices owned by OWNER (IFLA_TUN_OWNER) with an ifindex below
+/* One ACKed RTM_NEWLINK on TAP_IFINDEX: MTU, MAC, master BR_IFINDEX, up,
+ * and the alias NL_ALIAS_PREFIX OWNER (the quota mark). */
+int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
+	       const uint8_t mac[6], uid_t owner);
+
+/* Count TUN/TAP devices of OWNER -- by the alias bridge-helper set, or, for
+ * TAPs without it, by IFLA_TUN_OWNER -- with an ifindex below
  * BELOW that are either enslaved to BR_IFINDEX or have no master yet (they may
  * be on their way to it). Returns the count (>= 0) or -errno. *PENDING (if not
  * NULL) receives the number of TAPs below BELOW that have no owner yet and

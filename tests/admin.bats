@@ -288,6 +288,39 @@ gid_of() { getent group "$1" | cut -d: -f3; }
 	until_taps 0
 }
 
+@test "limit br0 1: giving the TAP away with TUNSETOWNER neither escapes the quota nor uses another's" {
+	acl_write <<-'EOF'
+	allow br0
+	limit br0 1
+	EOF
+	mkfifo -m 666 "$H/giver.fifo"
+	mkdir "$H/giver.ov"
+	# bhu1 holds a TAP and, as any fd holder may, makes bhu3 its owner.
+	OVDIR="$H/giver.ov" as_user bhu1 "$PRIVDIR/bridge-helper-run" \
+		--helper="$PRIVDIR/bridge-helper-suid" --br=br0 -- python3 -c '
+import fcntl, struct, sys
+fcntl.ioctl(3, 0x400454cc, int(sys.argv[1]))   # TUNSETOWNER
+print("held", flush=True)
+open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 3>&- &
+	echo $! >"$H/giver.pid"
+	HOLDERS+=(giver)
+	settled giver
+	[ "$(owned bhu3)" -eq 1 ]            # the kernel's owner is now bhu3
+	[ "$(owned bhu1)" -eq 0 ]
+	ip -n "$NS" -o link show type tun | grep -q "alias bridge-helper uid=$(uid_of bhu1)"
+
+	# still bhu1's TAP for the quota
+	run --separate-stderr launch bhu1 --br=br0
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bridge-helper: br0: quota reached: 1 of 1 TAPs in use (limit at $E:2)" ]
+	# and not bhu3's
+	run --separate-stderr launch bhu3 --br=br0
+	[ "$status" -eq 0 ]
+	[ "$(tap_count)" -eq 1 ]
+	release giver
+	until_taps 0
+}
+
 @test "limit br0 2: 16 launches at once by bhu1 give exactly 2 TAPs, the rest exit 3 (quota)" {
 	acl_write <<-'EOF'
 	allow br0 group=bhg1
