@@ -53,7 +53,8 @@ ifneq ($(wildcard $(shell $(CC) -print-file-name=libcap-ng.a)),)
 LIBCAPNG_HELPER := -Wl,-Bstatic $(LIBCAPNG) -Wl,-Bdynamic
 endif
 
-HELPER_OBJS := helper.o args.o acl.o netlink.o tap.o fdpass.o
+ACL_SRCS    := acl.c acl_parse.c acl_file.c
+HELPER_OBJS := helper.o args.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
@@ -91,7 +92,7 @@ bridge-helper.pc: bridge-helper.pc.in Makefile
 
 helper.o: acl.h args.h netlink.h tap.h fdpass.h
 args.o: args.h tap.h
-acl.o: acl.h
+$(ACL_SRCS:.c=.o): acl.h acl_int.h
 netlink.o: netlink.h
 tap.o: tap.h
 fdpass.o fdpass.lo: fdpass.h
@@ -99,8 +100,8 @@ client.lo: bridge-helper.h fdpass.h
 run.o: bridge-helper.h
 
 # --- tests -----------------------------------------------------------------
-tests/unit_acl: tests/unit_acl.c acl.c acl.h tests/tap.h
-	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c acl.c $(ALL_LDFLAGS)
+tests/unit_acl: tests/unit_acl.c $(ACL_SRCS) acl.h acl_int.h tests/tap.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS)
 tests/test_client: tests/test_client.c libbridge-helper.a bridge-helper.h tests/tap.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/test_client.c libbridge-helper.a \
 	    $(ALL_LDFLAGS) -lpthread
@@ -187,24 +188,25 @@ FUZZ_MAXLEN_fuzz_args := 1024
 FUZZ_MAXLEN_fuzz_recv := 4096
 FUZZ_OPTS_fuzz_acl    := -dict=tests/fuzz/acl.dict
 # Ways of reaching a path that fuzz_acl's sandbox (open and glob wrappers)
-# does not cover: acl.o must call none of them.
+# does not cover: acl*.o must call none of them.
 FUZZ_ACL_UNSANDBOXED := open|open64|openat|openat64|__open_2|__open64_2|__openat_2|fopen|fopen64|opendir|glob|glob64|stat|lstat|stat64|lstat64|fstatat|fstatat64|access|faccessat|realpath|readlink|statx
 
 .PHONY: fuzz fuzz-build $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 
-$(FUZZ_DIR)/acl.o: acl.c acl.h
+FUZZ_ACL_OBJS := $(addprefix $(FUZZ_DIR)/,$(ACL_SRCS:.c=.o))
+$(FUZZ_ACL_OBJS): $(FUZZ_DIR)/%.o: %.c acl.h acl_int.h
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-	    -Dopen=fuzz_open -Dglob=fuzz_glob -c -o $@ acl.c
+	    -Dopen=fuzz_open -Dglob=fuzz_glob -c -o $@ $<
 	@if nm -u $@ | awk '{ print $$NF }' | grep -xE '$(FUZZ_ACL_UNSANDBOXED)'; then \
-	    echo "fuzz: acl.c reaches paths outside fuzz_acl's sandbox (above)" >&2; \
+	    echo "fuzz: $< reaches paths outside fuzz_acl's sandbox (above)" >&2; \
 	    rm -f $@; exit 1; fi
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
-$(FUZZ_DIR)/fuzz_acl: tests/fuzz/fuzz_acl.c $(FUZZ_DIR)/acl.o
+$(FUZZ_DIR)/fuzz_acl: tests/fuzz/fuzz_acl.c $(FUZZ_ACL_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 $(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o args.h tap.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o
