@@ -8,6 +8,7 @@
 
 bats_require_minimum_version 1.5.0
 load common
+load qmp
 
 RUN="$ROOT/bridge-helper-run"
 QEMU=qemu-system-x86_64
@@ -62,27 +63,6 @@ qemu_start() {   # qemu_start CMD...: CMD runs QEMU with -qmp stdio
 	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
 }
 
-qmp() {          # qmp JSON: send one command, print its answer
-	local line
-	printf '%s\n' "$1" >&"$QIN"
-	while IFS= read -r line <&"$QOUT"; do
-		line=${line%$'\r'}
-		case "$line" in
-		'{"return"'* | '{"error"'*) printf '%s\n' "$line"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-hmp() { qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}"; }
-
-qemu_quit() {    # QMP quit, reap QEMU, set QSTATUS
-	[[ "$(qmp '{"execute":"quit"}')" == '{"return": {}}' ]]
-	exec {QIN}>&- {QOUT}<&-
-	QSTATUS=0
-	wait "$QPID" || QSTATUS=$?
-	QPID=
-}
 
 # Run the rest with only fds 0-2 open (bats keeps some of its own open), so
 # that any fd from 3 up that COMMAND sees came from bridge-helper-run.

@@ -12,6 +12,7 @@
 
 bats_require_minimum_version 1.5.0
 load common
+load qmp
 
 QEMU=qemu-system-x86_64
 QEMU_ARGS=(-machine none -nodefaults -S -display none)
@@ -58,29 +59,6 @@ qemu_start() {
 	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
 }
 
-# qmp JSON: send one command, print its answer (skipping events).
-qmp() {
-	local line
-	printf '%s\n' "$1" >&"$QIN"
-	while IFS= read -r line <&"$QOUT"; do
-		line=${line%$'\r'}   # QMP on stdio ends lines with CRLF
-		case "$line" in
-		'{"return"'* | '{"error"'*) printf '%s\n' "$line"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-hmp() { qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}"; }
-
-# qemu_quit: QMP quit, then reap QEMU; sets QSTATUS.
-qemu_quit() {
-	[[ "$(qmp '{"execute":"quit"}')" == '{"return": {}}' ]]
-	exec {QIN}>&- {QOUT}<&-
-	QSTATUS=0
-	wait "$QPID" || QSTATUS=$?
-	QPID=
-}
 
 # The single TAP in $NS, for the tests below.
 tap_name() { ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }'; }

@@ -1,0 +1,26 @@
+# QEMU driven over QMP on a coprocess's stdio, for qemu.bats and
+# client-real.bats. qemu_start (in each suite) sets QPID, QIN, QOUT, QERR.
+
+# qmp JSON: send one command, print its answer (skipping events).
+qmp() {
+	local line
+	printf '%s\n' "$1" >&"$QIN"
+	while IFS= read -r line <&"$QOUT"; do
+		line=${line%$'\r'}   # QMP on stdio ends lines with CRLF
+		case "$line" in
+		'{"return"'* | '{"error"'*) printf '%s\n' "$line"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+hmp() { qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}"; }
+
+# qemu_quit: QMP quit, then reap QEMU; sets QSTATUS.
+qemu_quit() {
+	[[ "$(qmp '{"execute":"quit"}')" == '{"return": {}}' ]]
+	exec {QIN}>&- {QOUT}<&-
+	QSTATUS=0
+	wait "$QPID" || QSTATUS=$?
+	QPID=
+}
