@@ -55,7 +55,7 @@ endif
 
 ACL_SRCS    := acl.c acl_parse.c acl_file.c
 HELPER_OBJS := helper.o args.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
-LIB_OBJS    := client.lo fdpass.lo
+LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
 PROGS       := bridge-helper bridge-helper-run
@@ -96,7 +96,8 @@ $(ACL_SRCS:.c=.o): acl.h acl_int.h
 netlink.o: netlink.h
 tap.o: tap.h
 fdpass.o fdpass.lo: fdpass.h
-client.lo: bridge-helper.h fdpass.h
+client.lo client_spawn.lo client_recv.lo: bridge-helper.h client_int.h
+client_recv.lo: fdpass.h
 run.o: bridge-helper.h
 
 # --- tests -----------------------------------------------------------------

@@ -1,0 +1,130 @@
+/* libbridge-helper internals, shared by its three pieces and not installed:
+ *   client.c        the bh_ API: requests, bh_open(), judging the outcome
+ *                   into one message, results
+ *   client_spawn.c  starting the helper (posix_spawn, its fd table)
+ *   client_recv.c   the running helper: fds, stderr, deadline, reaping
+ * Nothing here is exported from the shared object: the library is built
+ * with -fvisibility=hidden, and CLIENT_HIDDEN says so again for the few
+ * functions that cross files, so that libbridge-helper.map's bh_* can
+ * never pick them up.
+ */
+#ifndef BH_CLIENT_INT_H
+#define BH_CLIENT_INT_H
+
+#include "bridge-helper.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <net/if.h>
+
+#define CLIENT_HIDDEN __attribute__((visibility("hidden")))
+
+#define ERR_CAP 4096   /* bytes of the helper's stderr kept */
+
+struct bh_request {
+	char *bridge;
+	char *helper;          /* never NULL */
+	char *acl;             /* NULL: the helper's system ACL */
+	bool vnet_hdr;
+	unsigned queues;       /* 1..MAX_QUEUES */
+	int sndbuf;            /* 0: not asked for */
+	unsigned timeout_ms;   /* 0: wait forever */
+};
+
+struct bh_tap {
+	unsigned n;
+	bool vnet_hdr;
+	char name[IFNAMSIZ];   /* "" when fds[0] is not a TUN/TAP (test doubles) */
+	int fds[];             /* -1 once taken or closed */
+};
+
+/* Our side of a running helper. */
+struct child {
+	pid_t pid;
+	int sock;    /* our end of the socketpair, O_NONBLOCK */
+	int err;     /* read end of the helper's stderr, O_NONBLOCK */
+};
+
+/* What came back. */
+struct xfer {
+	struct bh_tap *tap;   /* fds[0..got) received while got < tap->n */
+	size_t got;           /* fds received for the TAP */
+	size_t extra;         /* fds received beyond tap->n (all closed) */
+	bool extra_more;      /* ... plus an unknown number in one message */
+	bool malformed;
+	int recv_err;         /* another -errno of recvmsg */
+	size_t errlen;
+	char errtext[ERR_CAP];
+};
+
+/* --- small helpers ------------------------------------------------------ */
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+#define cleanup_close __attribute__((cleanup(closep)))
+
+static inline void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		closep(&fds[i]);
+}
+
+struct errmsg {
+	char *buf;
+	size_t len;
+};
+
+/* Write the one-line message and return -STATUS. */
+__attribute__((format(printf, 3, 4)))
+static inline int fail(struct errmsg *m, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->buf && m->len) {
+		va_start(ap, fmt);
+		vsnprintf(m->buf, m->len, fmt, ap);
+		va_end(ap);
+	}
+	return -status;
+}
+
+/* Thread-safe strerror (GNU strerror_r returns a string, maybe not BUF). */
+static inline const char *errstr(int e, char *buf, size_t len)
+{
+	return strerror_r(e, buf, len);
+}
+
+/* --- client_spawn.c ----------------------------------------------------- */
+
+/* Start REQ's helper with a socketpair at its fd 3 and a pipe as its
+ * stderr. Returns 0 and fills C, or -BH_E_* with the message in M, C
+ * untouched and nothing left open. */
+CLIENT_HIDDEN int client_spawn(struct child *c, const struct bh_request *req,
+			       struct errmsg *m);
+
+/* --- client_recv.c ------------------------------------------------------ */
+
+/* The CLOCK_MONOTONIC deadline TIMEOUT_MS from now; 0: none (INT64_MAX). */
+CLIENT_HIDDEN int64_t client_deadline(unsigned timeout_ms);
+
+/* Receive the TAP's fds and the helper's stderr into X until both reach
+ * end of file, then reap C's child into *STATUS. On return C's fds are
+ * closed and the child is gone. Returns
+ *   0           reaped, *STATUS valid
+ *   -ECHILD     already reaped by someone else (SIGCHLD ignored?): *STATUS
+ *               unknown
+ *   -ETIMEDOUT  DEADLINE passed: killed and reaped
+ *   -errno      poll or waitpid failed: killed and reaped */
+CLIENT_HIDDEN int client_collect(struct child *c, struct xfer *x,
+				 int64_t deadline, int *status);
+
+#endif
