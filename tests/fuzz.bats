@@ -1,0 +1,22 @@
+#!/usr/bin/env bats
+# The libFuzzer targets (tests/fuzz/), run for FUZZ_SECONDS each (60 in CI):
+# the ACL parser + decision, the helper's argv parser, the client's receive
+# path. Any crash, leak, hang or sanitizer report makes `make fuzz` fail.
+
+bats_require_minimum_version 1.5.0
+
+load common
+
+@test "fuzz: every target runs FUZZ_SECONDS without a finding" {
+	local secs="${FUZZ_SECONDS:-60}" t
+	run make -C "$ROOT" -s -j3 fuzz FUZZ_SECONDS="$secs"
+	echo "$output" | grep -E '^(Done|==[0-9]+==|SUMMARY|ERROR)' >&3 || true
+	[ "$status" -eq 0 ]
+	# each of the three targets ran and finished its time
+	[ "$(grep -c '^Done [0-9]* runs in ' <<<"$output")" -eq 3 ]
+	for t in fuzz_acl fuzz_args fuzz_recv; do
+		[ -x "$ROOT/build/fuzz/$t" ]
+	done
+	! grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: libFuzzer' \
+		-e 'runtime error:' <<<"$output"
+}
