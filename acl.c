@@ -1,6 +1,7 @@
 /* acl: the policy of bridge.conf(5): the rules kept, the decision, the
  * lint warnings, and the public entry points. The grammar is acl_parse.c,
- * files and includes are acl_file.c (shared structures: acl_int.h).
+ * lines and their fast path acl_scan.c, files and includes acl_file.c
+ * (shared structures: acl_int.h).
  *
  * Invariants (what acl*.c MUST keep true):
  *  - Every file is opened once, checked with fstat() on that same fd and
@@ -74,6 +75,7 @@ void acl_free(struct acl *acl)
 		free(acl->files[i]);
 	free(acl->files);
 	free(acl->rules);
+	free(acl->only);
 	free(acl);
 }
 
@@ -159,6 +161,32 @@ static void acl_lint_rule(struct acl_parser *p, size_t j)
 
 /* ---- API -------------------------------------------------------------- */
 
+/* Copy OPTS->only. A name that is not an interface name is left out: no
+ * rule can name it, and acl_decide() refuses it anyway. */
+static int acl_set_only(struct acl *a, const struct acl_opts *opts)
+{
+	size_t n = 0;
+
+	if (!opts->only || opts->warnings)
+		return 0;
+	while (opts->only[n])
+		n++;
+	a->filtered = true;
+	a->only = calloc(n ? n : 1, sizeof(*a->only));
+	if (!a->only)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = opts->only[i];
+		size_t len = strnlen(name, ACL_NAME_MAX + 1);
+
+		if (acl_name_problem(name, len))
+			continue;
+		memcpy(a->only[a->nonly].s, name, len + 1);
+		a->only[a->nonly++].len = len;
+	}
+	return 0;
+}
+
 static int acl_begin(struct acl_parser *p, const struct acl_opts *opts,
 		     struct acl **out, acl_report_fn report, void *ctx)
 {
@@ -169,7 +197,13 @@ static int acl_begin(struct acl_parser *p, const struct acl_opts *opts,
 		.opts = opts ? opts : &safe, .report = report, .ctx = ctx,
 	};
 	p->acl = *out = calloc(1, sizeof(**out));
-	return p->acl ? 0 : -ENOMEM;
+	if (!p->acl)
+		return -ENOMEM;
+	if (acl_set_only(p->acl, p->opts) < 0) {
+		p->acl->broken = true;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int acl_finish(struct acl_parser *p)
@@ -242,10 +276,13 @@ void acl_decide(const struct acl *acl, const char *bridge,
 {
 	const struct acl_rule *allow = NULL, *deny = NULL;
 	const struct acl_rule *limit = NULL, *sndbuf = NULL;
+	size_t len;
 
 	*out = (struct acl_decision){ .result = ACL_NOMATCH };
-	if (!acl || acl->broken || !bridge || !who ||
-	    acl_name_problem(bridge, strnlen(bridge, ACL_NAME_MAX + 1)))
+	if (!acl || acl->broken || !bridge || !who)
+		return;
+	len = strnlen(bridge, ACL_NAME_MAX + 1);
+	if (acl_name_problem(bridge, len) || !acl_wanted(acl, false, bridge, len))
 		return;
 	for (size_t i = 0; i < acl->nrules; i++) {
 		const struct acl_rule *r = &acl->rules[i];

@@ -32,6 +32,14 @@ struct acl_opts {
 	bool require_safe;
 	/* Also report warnings (rules that can never match, ...): --lint. */
 	bool warnings;
+	/* NULL (keep every rule), or a NULL-terminated list of the bridge names
+	 * the caller will decide for: only the rules naming one of them, or
+	 * `all`, are kept. Rules naming other bridges are still parsed and
+	 * checked in full (an error anywhere, an unknown user, still counts),
+	 * just not stored, so a large file costs little memory. acl_decide()
+	 * on a bridge not in the list gives ACL_NOMATCH (fail closed). Ignored
+	 * with WARNINGS: --lint needs every rule. The list is copied. */
+	const char *const *only;
 };
 
 /* Parse PATH and everything it includes. Always sets *OUT to a policy (maybe
@@ -80,8 +88,9 @@ struct acl_decision {
 };
 
 /* Decide for BRIDGE (the device's own name). Pure. Fails closed: a policy
- * whose load reported any error (or ENOMEM), a NULL policy or caller, and
- * an invalid BRIDGE name all give ACL_NOMATCH. */
+ * whose load reported any error (or ENOMEM), a NULL policy or caller, an
+ * invalid BRIDGE name and, when loaded with acl_opts.only, a BRIDGE not in
+ * that list all give ACL_NOMATCH. */
 void acl_decide(const struct acl *acl, const char *bridge,
 		const struct acl_caller *who, struct acl_decision *out);
 

@@ -2,7 +2,8 @@
  *
  * Invariants (what this file MUST keep true):
  *  - Every file is opened once, checked with fstat() on that same fd and
- *    read from it (bounded); nothing is checked by path and then opened.
+ *    read from it (bounded, in chunks); nothing is checked by path and
+ *    then opened.
  *  - Relative includes resolve against the including file's directory,
  *    never the process's working directory.
  *  - Include nesting, the number of files and loops are bounded: a loop
@@ -67,42 +68,101 @@ static void acl_append(char *dst, size_t size, const char *s)
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Read all of FD, at most ACL_MAX_FILE_SIZE bytes. */
-static int acl_read_fd(int fd, char **out, size_t *outlen)
+/* Where a file's bytes come from: FD, or (FD < 0) a caller's buffer. */
+struct acl_src {
+	int fd;
+	const char *mem;
+	size_t len, off;
+};
+
+/* Up to N bytes into BUF: the count (0 at the end), or -errno. */
+static ssize_t acl_src_read(struct acl_src *src, char *buf, size_t n)
 {
-	acl_autofree char *buf = NULL;
-	size_t cap = 0, len = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			char *nbuf;
-
-			if (ncap > ACL_MAX_FILE_SIZE + 1)
-				ncap = ACL_MAX_FILE_SIZE + 1;
-			nbuf = realloc(buf, ncap);
-			if (!nbuf)
-				return -ENOMEM;
-			buf = nbuf;
-			cap = ncap;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > ACL_MAX_FILE_SIZE)
-			return -EFBIG;
+	if (src->fd < 0) {
+		if (n > src->len - src->off)
+			n = src->len - src->off;
+		memcpy(buf, src->mem + src->off, n);
+		src->off += n;
+		return (ssize_t)n;
 	}
-	*out = buf;
-	buf = NULL;
-	*outlen = len;
-	return 0;
+	for (;;) {
+		ssize_t r = read(src->fd, buf, n);
+
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Read SRC through one ACL_CHUNK buffer and parse it line by line: the
+ * complete lines of each chunk at once, the partial last one carried over
+ * to the next. Memory stays the same whatever the file's size. A line that
+ * cannot fit (longer than ACL_MAX_LINE, plus a '\r') is reported as soon as
+ * that is sure, and skipped to its end. PATH and AT: as acl_parse_path's. */
+static void acl_read_lines(struct acl_parser *p, struct acl_file *f,
+			   struct acl_src *src, const char *path,
+			   const struct acl_inc *at)
+{
+	/* + a final '\n', + ACL_SLACK bytes kept set (acl_parse_lines) */
+	acl_autofree char *buf = malloc(ACL_CHUNK + 1 + ACL_SLACK);
+	size_t have = 0, total = 0;
+	bool skipping = false;
+
+	if (!buf) {
+		acl_nomem(p);
+		return;
+	}
+	while (!p->nomem) {
+		ssize_t n = acl_src_read(src, buf + have, ACL_CHUNK - have);
+		size_t from = 0, tail;
+		const char *nl;
+
+		if (n < 0) {
+			acl_file_err(p, at, path, "read error: %s", strerror((int)-n));
+			return;
+		}
+		total += (size_t)n;
+		if (total > ACL_MAX_FILE_SIZE) {   /* it grew since fstat() */
+			acl_file_err(p, at, path, "file too large (max %d bytes)",
+				     ACL_MAX_FILE_SIZE);
+			return;
+		}
+		if (n == 0) {                      /* the last line needs no '\n' */
+			if (have > 0 && !skipping) {
+				buf[have++] = '\n';
+				memset(buf + have, 0, ACL_SLACK);
+				acl_parse_lines(p, f, buf, have);
+			}
+			return;
+		}
+		have += (size_t)n;
+		memset(buf + have, 0, ACL_SLACK);
+		if (skipping) {
+			nl = memchr(buf, '\n', have);
+			if (!nl) {
+				have = 0;
+				continue;
+			}
+			from = (size_t)(nl - buf) + 1;
+			skipping = false;
+		}
+		nl = memrchr(buf + from, '\n', have - from);
+		if (nl) {
+			acl_parse_lines(p, f, buf + from, (size_t)(nl - buf) + 1 - from);
+			from = (size_t)(nl - buf) + 1;
+		}
+		tail = have - from;
+		if (tail > ACL_MAX_LINE + 1) {
+			f->line++;
+			acl_parse_line(p, f, buf + from, tail);   /* too long */
+			skipping = true;
+			tail = 0;
+		}
+		memmove(buf, buf + from, tail);
+		have = tail;
+	}
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): BUF is acl_autofree; clang-analyzer does not model cleanup attributes */
 }
 
 /* The directory named in PATH must be root's and not group/other
@@ -184,9 +244,11 @@ static bool acl_is_loop(struct acl_parser *p, const struct acl_inc *at,
 	return false;
 }
 
-/* Parse BUF as file NAME, pushed on the include stack. */
+/* Parse SRC as file NAME, pushed on the include stack; ST: its identity
+ * (NULL: an in-memory buffer); AT as acl_parse_path's. */
 static void acl_parse_file(struct acl_parser *p, const char *name,
-			   const char *buf, size_t len, const struct stat *st)
+			   struct acl_src *src, const struct stat *st,
+			   const struct acl_inc *at)
 {
 	struct acl_file f = { .name = acl_intern(p, name) };
 
@@ -203,21 +265,19 @@ static void acl_parse_file(struct acl_parser *p, const char *name,
 		f.ino = st->st_ino;
 	}
 	p->stack[p->depth++] = &f;
-	acl_parse_lines(p, &f, buf, len);
+	acl_read_lines(p, &f, src, name, at);
 	p->stack[--p->depth] = NULL;   /* no pointer to F outlives it */
 	free(f.dir);
 }
 
-/* Open PATH once, check that fd, read it whole, parse it. AT is the
- * include line asking for it, NULL for the main file. */
+/* Open PATH once, check that fd, then read and parse it from that fd. AT
+ * is the include line asking for it, NULL for the main file. */
 void acl_parse_path(struct acl_parser *p, const char *path,
 		    const struct acl_inc *at)
 {
 	acl_autoclose int fd = -1;
-	acl_autofree char *buf = NULL;
+	struct acl_src src = { .fd = -1 };
 	struct stat st;
-	size_t len = 0;
-	int rc;
 
 	p->nread++;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -229,30 +289,21 @@ void acl_parse_path(struct acl_parser *p, const char *path,
 		return;
 	if (at && acl_is_loop(p, at, &st))
 		return;
-	rc = acl_read_fd(fd, &buf, &len);
-	if (rc == -ENOMEM) {
-		acl_nomem(p);
-		return;
-	}
-	if (rc == -EFBIG) {
+	if (st.st_size > ACL_MAX_FILE_SIZE) {
 		acl_file_err(p, at, path, "file too large (max %d bytes)",
 			     ACL_MAX_FILE_SIZE);
 		return;
 	}
-	if (rc < 0) {
-		acl_file_err(p, at, path, "read error: %s", strerror(-rc));
-		return;
-	}
-	close(fd);
-	/* NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores): read by acl_autoclose (cleanup attribute) at scope exit */
-	fd = -1;
-	acl_parse_file(p, path, buf, len, &st);
+	src.fd = fd;
+	acl_parse_file(p, path, &src, &st, at);
 }
 
 void acl_parse_mem(struct acl_parser *p, const char *name, const char *buf,
 		   size_t len)
 {
-	acl_parse_file(p, name, buf, len, NULL);
+	struct acl_src src = { .fd = -1, .mem = buf, .len = len };
+
+	acl_parse_file(p, name, &src, NULL, NULL);
 }
 
 /* ---- includes --------------------------------------------------------- */

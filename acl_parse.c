@@ -3,7 +3,8 @@
  * A line is tokenized on spaces and tabs; every message carries
  * file:line:col and quotes the offending token safely (acl_quote). A name
  * that is too long is an error, never truncated. Rules go to the policy
- * (acl.c); `include` lines to acl_file.c.
+ * (acl.c); `include` lines to acl_file.c. Lines come from acl_scan.c,
+ * which reads the common shapes itself and hands over the rest.
  */
 #include "acl_int.h"
 
@@ -239,18 +240,49 @@ static int acl_lookup(bool group, const char *name, unsigned long long *id)
 	}
 }
 
+/* acl_lookup() of S (LEN <= ACL_MAX_LINE bytes), remembering the answers
+ * for the short names: a large file names the same few users and groups
+ * again and again. Lookup failures (< 0) are not remembered. */
+int acl_lookup_cached(struct acl_parser *p, bool group, const char *s,
+		      size_t len, unsigned long long *id)
+{
+	char name[ACL_MAX_LINE + 1];
+	struct acl_idcache *e;
+	int rc;
+
+	for (unsigned i = 0; len < ACL_IDCACHE_NAME && i < p->nids; i++) {
+		e = &p->ids[i];
+		if (e->group == group && e->len == len && memcmp(e->name, s, len) == 0) {
+			*id = e->id;
+			return e->rc;
+		}
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	rc = acl_lookup(group, name, id);
+	if (rc < 0 || len >= ACL_IDCACHE_NAME)
+		return rc;
+	e = &p->ids[p->next_id];
+	p->next_id = (p->next_id + 1) % ACL_IDCACHE;
+	if (p->nids < ACL_IDCACHE)
+		p->nids++;
+	*e = (struct acl_idcache){
+		.group = group, .rc = rc, .len = len, .id = rc == 0 ? *id : 0,
+	};
+	memcpy(e->name, s, len);
+	return rc;
+}
+
 static int acl_resolve(struct acl_parser *p, const struct acl_file *f,
 		       bool group, const struct acl_tok *v,
 		       struct acl_subject *who)
 {
 	const char *what = group ? "group" : "user";
-	char name[ACL_MAX_LINE + 1];
 	unsigned long long id = 0;
 	struct acl_quoted q;
 	int rc;
 
-	acl_tok_str(v, name);
-	rc = acl_lookup(group, name, &id);
+	rc = acl_lookup_cached(p, group, v->s, v->len, &id);
 	if (rc == -ENOMEM) {
 		acl_nomem(p);
 		return -1;
@@ -340,7 +372,8 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 			return;
 	if (kind == ACL_K_LIMIT && r.value == 0)
 		acl_warn(p, f, vcol, "limit 0 forbids every TAP");
-	acl_add_rule(p, &r);
+	if (acl_wanted(p->acl, r.all, r.bridge, strlen(r.bridge)))
+		acl_add_rule(p, &r);
 }
 
 /* ---- lines ------------------------------------------------------------ */
@@ -379,8 +412,8 @@ static void acl_check_hash(struct acl_parser *p, const struct acl_file *f,
 			 "(put a space before it)");
 }
 
-static void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
-			   const char *s, size_t len)
+void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
+		    const char *s, size_t len)
 {
 	static const enum acl_kind kinds[] = {
 		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF,
@@ -414,22 +447,3 @@ static void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
 	else
 		acl_err(p, f, kw.col, "unknown keyword %s", acl_quote(&q, kw.s, kw.len));
 }
-
-void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
-		     const char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len && !p->nomem) {
-		const char *nl = memchr(buf + off, '\n', len - off);
-		size_t end = nl ? (size_t)(nl - buf) : len;
-		size_t n = end - off;
-
-		f->line++;
-		if (n > 0 && buf[off + n - 1] == '\r')
-			n--;
-		acl_parse_line(p, f, buf + off, n);
-		off = end + 1;
-	}
-}
-

@@ -404,10 +404,14 @@ static void diag_cb(void *ctx, enum acl_severity sev, const char *file,
 			sev == ACL_SEV_WARNING ? "warning: " : "", msg);
 }
 
+/* Load the policy for bridge NAME only: rules naming other bridges are
+ * checked but not kept (a large file stays cheap), and the policy decides
+ * for NAME alone. */
 static struct acl *load_acl(const char *path, const struct args *a,
-			    const struct caller *who)
+			    const struct caller *who, const char *name)
 {
-	struct acl_opts opts = { .require_safe = true };
+	const char *const only[] = { name, NULL };
+	struct acl_opts opts = { .require_safe = true, .only = only };
 	struct diag d = { 0 };
 	struct acl *acl = NULL;
 	int r = acl_load(path, &opts, &acl, diag_cb, &d);
@@ -526,7 +530,7 @@ static int count_or_die(struct nl *nl, int br_ifindex, uid_t uid, int below,
 static int do_check(const struct args *a, const struct caller *who)
 {
 	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, a, who);
+	struct acl *acl = load_acl(path, a, who, a->br);
 	struct acl_decision dec;
 	struct nl_bridge br = { .ifindex = 0 };
 	struct nl *nl = NULL;
@@ -545,6 +549,8 @@ static int do_check(const struct args *a, const struct caller *who)
 	decide(acl, a->br, who, &dec);
 	if (r == 0 && strcmp(br.name, a->br) != 0 && dec.result == ACL_ALLOWED) {
 		printf("%s: an alternative name of %s\n", a->br, br.name);
+		acl_free(acl);        /* rare: load again, for the device's name */
+		acl = load_acl(path, a, who, br.name);
 		decide(acl, br.name, who, &dec);
 	}
 	printf("user %s (uid %u) on %s: %s\n", who->name, (unsigned)who->uid,
@@ -605,7 +611,7 @@ static void random_mac(uint8_t mac[6])
 static int do_create(const struct args *a, const struct caller *who, int *tunfds)
 {
 	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, a, who);
+	struct acl *acl = load_acl(path, a, who, a->br);
 	struct tap_req req = { .vnet_hdr = a->vnet_hdr, .queues = a->queues,
 			       .owner = who->uid };
 	struct acl_decision dec;
@@ -621,8 +627,11 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 	if ((r = nl_open(&nl)) < 0)
 		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
 	lookup_bridge(nl, a->br, &br, who, a->queues);
-	if (strcmp(br.name, a->br) != 0)      /* an altname: the device decides */
+	if (strcmp(br.name, a->br) != 0) {    /* an altname: the device decides */
+		acl_free(acl);                /* rare: load again, for its name */
+		acl = load_acl(path, a, who, br.name);
 		require_allowed(acl, br.name, who, a, &dec);
+	}
 	req.sndbuf = effective_sndbuf(&dec, a->sndbuf);
 	quota_or_die(nl, &dec, &br, who, a->queues, INT_MAX);
 

@@ -1,7 +1,9 @@
-/* Unit tests for acl.c: every rule kind, every error class, with the exact
+/* Unit tests for acl*.c: every rule kind, every error class, with the exact
  * message, line and column where it matters. Run as root (the file-safety
- * tests chown files). Prints TAP; exits non-zero if any check fails. */
+ * tests chown files). Prints TAP; exits non-zero if any check fails.
+ * acl_int.h only to count the rules a policy keeps (acl_opts.only). */
 #include "acl.h"
+#include "acl_int.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -659,25 +662,38 @@ static void test_include_errors(void)
 	acl_free(a);
 
 	{
-		size_t big = 1024 * 1024 + 1;
-		char *text = malloc(big);
+		/* 64 MiB of blank lines, written 1 MiB at a time. */
+		size_t mib = 1024 * 1024, big = 64 * mib;
+		char *text = malloc(mib), path[PATH_MAX];
+		char *huge = malloc(big + 1);   /* never written: only its size counts */
+		bool wrote = true;
+		int fd;
 
-		OK(text != NULL, "malloc");
-		if (!text)
+		OK(text && huge, "malloc");
+		if (!text || !huge) {
+			free(text);
+			free(huge);
 			return;
-		memset(text, '\n', big);
-		put_n("big.conf", text, big - 1);
-		OK(none(load("big.conf", &a)), "1 MiB file is fine");
+		}
+		memset(text, '\n', mib);
+		path_of(path, sizeof(path), "big.conf");
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		for (size_t i = 0; fd >= 0 && i < big / mib; i++)
+			wrote = wrote && write(fd, text, mib) == (ssize_t)mib;
+		OK(fd >= 0 && wrote && close(fd) == 0, "wrote a 64 MiB file");
+		OK(none(load("big.conf", &a)), "64 MiB file is fine (read in chunks)");
 		acl_free(a);
-		put_n("big.conf", text, big);
-		OK(only(load("big.conf", &a), 1, "E big.conf:0:0: file too large (max 1048576 bytes)"),
-		   "file above 1 MiB is an error");
+		OK(truncate(path, (off_t)big + 1) == 0, "truncate");
+		OK(only(load("big.conf", &a), 1, "E big.conf:0:0: file too large (max 67108864 bytes)"),
+		   "file above 64 MiB is an error");
 		acl_free(a);
-		OK(only(buf_n(text, big, false, &a), 1,
-			"E mem.conf:0:0: file too large (max 1048576 bytes)"),
-		   "buffer above 1 MiB is an error");
+		OK(only(buf_n(huge, big + 1, false, &a), 1,
+			"E mem.conf:0:0: file too large (max 67108864 bytes)"),
+		   "buffer above 64 MiB is an error");
 		acl_free(a);
+		OK(unlink(path) == 0, "removed the 64 MiB file");
 		free(text);
+		free(huge);
 	}
 }
 
@@ -843,6 +859,316 @@ static void test_warnings(void)
 	acl_free(a);
 }
 
+/* ---- reading in chunks --------------------------------------------------- */
+
+/* TEXT grows by printf-like pieces (tests build files of 100s of KiB). */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < t->cap - t->len)
+			break;
+		t->cap = t->cap ? 2 * t->cap + (size_t)n : 1 << 16;
+		t->s = realloc(t->s, t->cap);
+		if (!t->s) {
+			perror("realloc");
+			exit(2);
+		}
+	}
+	t->len += (size_t)n;
+}
+
+/* Filler lines up to byte OFFSET (about): other bridges' rules, comments,
+ * blank and indented lines, CRLF endings: every shape of the fast path. */
+static unsigned fill(struct text *t, size_t offset, unsigned line)
+{
+	for (; t->len < offset; line++) {
+		switch (line % 11) {
+		case 0: add(t, "allow x%u\n", line); break;
+		case 1: add(t, "deny y%u\n", line); break;
+		case 2: add(t, "# comment %u\n", line); break;
+		case 3: add(t, "\n"); break;
+		case 4: add(t, "  allow\tz%u   # indented\n", line); break;
+		case 5: add(t, "allow w%u\r\n", line); break;
+		case 6: add(t, "deny v%u user=0\n", line); break;
+		case 7: add(t, "allow u%u group=0 user=0 # %u\n", line, line); break;
+		case 8: add(t, "limit t%u 3\n", line); break;
+		case 9: add(t, "sndbuf s%u 65536 user=0\n", line); break;
+		default: add(t, "allow all user=%u\n", line); break;
+		}
+	}
+	return line;
+}
+
+static void test_chunks(void)
+{
+	static char big[70000];
+	struct text t = { NULL, 0, 0 };
+	unsigned line, mid;
+	struct acl *a;
+	int rc;
+
+	/* A rule on each side of a chunk boundary and one straddling it. */
+	mid = fill(&t, ACL_CHUNK - 20, 0);
+	add(&t, "allow br0 user=1\n");                       /* mid + 1 */
+	add(&t, "deny br0 user=2    # straddles a chunk\n");  /* mid + 2 */
+	add(&t, "allow br0 user=3\n");                       /* mid + 3 */
+	line = fill(&t, 3 * ACL_CHUNK + 100, mid + 3);
+	add(&t, "allow br0 user=4");                         /* no final newline */
+	rc = buf_n(t.s, t.len, false, &a);
+	OK(none(rc), "%zu bytes in chunks: no error", t.len);
+	OK(dec(a, "br0", 2).result == ACL_DENIED &&
+	   at(dec(a, "br0", 2).rule, "mem.conf", mid + 2), "the rule across the chunk boundary");
+	OK(at(dec(a, "br0", 1).rule, "mem.conf", mid + 1) &&
+	   at(dec(a, "br0", 3).rule, "mem.conf", mid + 3), "the lines around it");
+	OK(at(dec(a, "br0", 4).rule, "mem.conf", line + 1), "the last line needs no newline");
+	OK(dec(a, "br0", 10).result == ACL_ALLOWED && dec(a, "br0", 10).rule.line == 11,
+	   "allow all user=N from the filler");
+	acl_free(a);
+
+	/* A CR as the last byte of a chunk, its LF the first of the next. */
+	t.len = 0;
+	while (t.len < ACL_CHUNK - 10)
+		add(&t, "#\n");
+	while (t.len < ACL_CHUNK - 10 + 9)
+		add(&t, "#");
+	add(&t, "\r\nallow br0\r\n");
+	rc = buf_n(t.s, t.len, false, &a);
+	OK(none(rc) && dec(a, "br0", 1).result == ACL_ALLOWED, "CR LF split by the chunk boundary");
+	acl_free(a);
+
+	/* Long lines: one across the boundary, one longer than a chunk; each
+	 * reported once, at its line, and the lines after are counted right. */
+	t.len = 0;
+	add(&t, "allow br0 user=1\n");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (line = 1; t.len < ACL_CHUNK - 500; line++)
+		add(&t, "\n");
+	add(&t, "#%.*s\n", ACL_MAX_LINE, big);               /* line + 1: 1025 */
+	add(&t, "%s\n", big);                                /* line + 2: 69999 */
+	add(&t, "#%.*s\r\n", ACL_MAX_LINE - 1, big);         /* line + 3: fine */
+	add(&t, "bogus\n");                                  /* line + 4 */
+	add(&t, "%s", big);                                  /* line + 5, at the end */
+	rc = buf_n(t.s, t.len, false, &a);
+	{
+		char want[3][128];
+
+		snprintf(want[0], sizeof(want[0]),
+			 "E mem.conf:%u:1025: line too long (max 1024 bytes)", line + 1);
+		snprintf(want[1], sizeof(want[1]),
+			 "E mem.conf:%u:1025: line too long (max 1024 bytes)", line + 2);
+		snprintf(want[2], sizeof(want[2]),
+			 "E mem.conf:%u:1: unknown keyword 'bogus'", line + 4);
+		OK(rc == 4 && ndiag == 4 && has(want[0]) && has(want[1]) && has(want[2]),
+		   "long lines across and beyond a chunk: one error each (rc=%d)", rc);
+		snprintf(want[0], sizeof(want[0]),
+			 "E mem.conf:%u:1025: line too long (max 1024 bytes)", line + 5);
+		OK(has(want[0]), "a long last line without newline");
+	}
+	OK(dec(a, "br0", 1).result == ACL_NOMATCH, "errors: nothing matches");
+	acl_free(a);
+	free(t.s);
+}
+
+/* Lines at the edges of the fast path (acl_parse.c) give what the general
+ * path gives: the same errors, at the same columns, and the same rules. */
+static void test_fast(void)
+{
+	static const struct { const char *text, *want, *br; } cases[] = {
+		{ "allow ..x\n", NULL, "..x" },
+		{ "allow .x\n", NULL, ".x" },
+		{ "allow a23456789012345\n", NULL, "a23456789012345" },
+		{ "deny  \tbr0   \t\n", NULL, "br0" },
+		{ "allow br0\r", NULL, "br0" },
+		{ "\t allow br0 user=0 group=0\t# c\r\n", NULL, "br0" },
+		{ "allow br0 # a\rb\n", NULL, "br0" },
+		{ "allow ..\n", "E mem.conf:1:7: invalid bridge name '..': '.' and '..' are not allowed", NULL },
+		{ "allow .\n", "E mem.conf:1:7: invalid bridge name '.': '.' and '..' are not allowed", NULL },
+		{ "allow a234567890123456\n", "E mem.conf:1:7: invalid bridge name 'a234567890123456': longer than 15 bytes", NULL },
+		{ "allow br0\r\r\n", "E mem.conf:1:7: invalid bridge name 'br0\\x0d': contains a space, control or non-ASCII byte", NULL },
+		{ "allow br:0\n", "E mem.conf:1:7: invalid bridge name 'br:0': contains ':'", NULL },
+		{ "allow br0 user=0 user=0\n", "E mem.conf:1:18: duplicate user=", NULL },
+		{ "allow br0 user=\n", "E mem.conf:1:16: missing value after user=", NULL },
+		{ "allow br0 users=0\n", "E mem.conf:1:11: unknown key 'users=' (expected user= or group=)", NULL },
+		{ "allow br0 user=0x\n", "E mem.conf:1:16: unknown user '0x'", NULL },
+		{ "allow br0 user=0:0\n", "E mem.conf:1:16: unknown user '0:0'", NULL },
+		{ "allowbr0\n", "E mem.conf:1:1: unknown keyword 'allowbr0'", NULL },
+		{ "allow\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'allow'", NULL },
+		{ "deny #\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'deny'", NULL },
+		{ "allow \xc3\xa9\n", "E mem.conf:1:7: invalid bridge name '\\xc3\\xa9': contains a space, control or non-ASCII byte", NULL },
+	};
+	struct acl *a;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = buf(cases[i].text, &a);
+		if (cases[i].want)
+			OK(only(rc, 1, cases[i].want), "line %zu: %s", i, cases[i].want);
+		else
+			OK(none(rc) && dec_g(a, cases[i].br, 0, 0, 0, NULL).result ==
+			   (cases[i].text[0] == 'd' ? ACL_DENIED : ACL_ALLOWED) &&
+			   dec_g(a, cases[i].br, 0, 0, 0, NULL).rule.line == 1,
+			   "line %zu: a rule for %s", i, cases[i].br);
+		acl_free(a);
+	}
+	rc = buf_n("allow br0 # a\0b\n", 16, false, &a);
+	OK(only(rc, 1, "E mem.conf:1:14: NUL byte not allowed"), "NUL in a rule's comment");
+	acl_free(a);
+	rc = buf_n("allow br0\0\n", 11, false, &a);
+	OK(only(rc, 1, "E mem.conf:1:10: NUL byte not allowed"), "NUL after a name");
+	acl_free(a);
+}
+
+/* ---- only: keep the rules for some bridges ------------------------------- */
+
+static int buf_only(const char *text, const char *const *names, struct acl **a)
+{
+	struct acl_opts o = { .only = names };
+	char name[PATH_MAX];
+
+	path_of(name, sizeof(name), "mem.conf");
+	ndiag = 0;
+	return acl_load_buffer(name, text, strlen(text), &o, a, collect, NULL);
+}
+
+static void test_only(void)
+{
+	static const char *const br0[] = { "br0", NULL };
+	static const char *const br0_br2[] = { "br0", "br2", NULL };
+	static const char *const none_[] = { NULL };
+	static const char *const bad_names[] = { "a234567890123456", "a/b", "", NULL };
+	static const char text[] =
+		"allow br1\n"                    /* 1: not kept for br0 */
+		"deny all user=5\n"              /* 2: kept */
+		"allow br0\n"                    /* 3: kept */
+		"limit br1 2\n"                  /* 4: not kept */
+		"sndbuf br0 65536 group=0\n"     /* 5: kept */
+		"deny br2 user=6 # c\n"          /* 6: kept with br2 */
+		"  allow\tbr0x\n"                /* 7: not kept */
+		"limit all 3\n";                 /* 8: kept */
+	struct acl_opts lint = { .warnings = true, .only = br0 };
+	struct acl *a;
+	int rc;
+
+	rc = buf_only(text, br0, &a);
+	OK(none(rc) && a->nrules == 4, "only br0: the br0 and `all` rules are kept (%zu)",
+	   a->nrules);
+	OK(dec(a, "br0", 1000).result == ACL_ALLOWED && at(dec(a, "br0", 1000).rule, "mem.conf", 3),
+	   "only br0: allowed by line 3");
+	OK(dec(a, "br0", 5).result == ACL_DENIED && at(dec(a, "br0", 5).rule, "mem.conf", 2),
+	   "only br0: deny all still wins");
+	OK(dec_g(a, "br0", 1000, 0, 0, NULL).has_sndbuf && dec(a, "br0", 1).has_limit &&
+	   dec(a, "br0", 1).limit == 3, "only br0: sndbuf and limit rules kept");
+	OK(dec(a, "br1", 1000).result == ACL_NOMATCH && !dec(a, "br1", 1000).has_limit,
+	   "only br0: a decision for br1 matches nothing (fail closed)");
+	OK(dec(a, "br2", 5).result == ACL_NOMATCH, "only br0: not even a deny all for br2");
+	acl_free(a);
+
+	rc = buf_only(text, br0_br2, &a);
+	OK(none(rc) && a->nrules == 5 && dec(a, "br2", 6).result == ACL_DENIED &&
+	   dec(a, "br0", 1).result == ACL_ALLOWED, "only br0 and br2: both decided");
+	acl_free(a);
+
+	rc = buf_only(text, none_, &a);
+	OK(none(rc) && a->nrules == 2 && dec(a, "br0", 1).result == ACL_NOMATCH,
+	   "only nothing: the `all` rules kept, nothing decided");
+	acl_free(a);
+	rc = buf_only(text, bad_names, &a);
+	OK(none(rc) && a->nrules == 2 && dec(a, "a/b", 1).result == ACL_NOMATCH,
+	   "invalid names in only are left out");
+	acl_free(a);
+
+	ndiag = 0;
+	rc = acl_load_buffer("mem.conf", text, sizeof(text) - 1, &lint, &a, collect, NULL);
+	OK(rc == 0 && a->nrules == 8 && dec(a, "br1", 1).result == ACL_ALLOWED,
+	   "only is ignored with warnings (--lint needs every rule)");
+	acl_free(a);
+
+	/* Rules for other bridges are still checked in full: fail closed. */
+	rc = buf_only("allow br0\nallow br1 user=nosuchuser_bh\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: unknown user 'nosuchuser_bh'") &&
+	   dec(a, "br0", 1).result == ACL_NOMATCH,
+	   "only br0: an unknown user in a br1 rule is still an error, br0 denied");
+	acl_free(a);
+	rc = buf_only("allow br0\ndeny br1 group=nosuchgroup_bh # x\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: unknown group 'nosuchgroup_bh'"),
+	   "only br0: an unknown group in a br1 rule is still an error");
+	acl_free(a);
+	rc = buf_only("allow br0\nlimit br1 x\nallow br1/x\n", br0, &a);
+	OK(rc == 2 && has("E mem.conf:2:11: invalid limit 'x' (expected 0..65535)") &&
+	   has("E mem.conf:3:7: invalid bridge name 'br1/x': contains '/'"),
+	   "only br0: syntax errors in other bridges' rules still count");
+	acl_free(a);
+
+	/* The same names again: one lookup, the same answer. */
+	rc = buf_only("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
+		      "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n", br0, &a);
+	OK(rc == 2 && ndiag == 2 && has("E mem.conf:3:16: unknown user 'nosuchuser_bh'") &&
+	   has("E mem.conf:4:16: unknown user 'nosuchuser_bh'"),
+	   "remembered names: each unknown one still reported at its line");
+	acl_free(a);
+	rc = buf_only("allow br1 user=root\nallow br0 user=root group=root\n", br0, &a);
+	OK(none(rc) && a->nrules == 1 && dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_ALLOWED &&
+	   dec(a, "br0", 1000).result == ACL_NOMATCH, "remembered names resolve the same");
+	acl_free(a);
+}
+
+/* The benchmark's file (bench/run): 100,000 lines, 99,999 of them for
+ * other bridges; here with a deny for br0 at the very end. */
+static void test_only_big(void)
+{
+	static const char *const br0[] = { "br0", NULL };
+	static const char digits[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct acl_opts o = { .require_safe = true, .only = br0 };
+	struct text t = { NULL, 0, 0 };
+	char path[PATH_MAX];
+	struct acl *a;
+	int rc;
+
+	add(&t, "allow br0\n");
+	for (unsigned i = 1; i < 99999; i++) {
+		char name[8];
+		unsigned n = i, k = 0;
+
+		for (; k < (i % 2 ? 4u : 3u); k++, n /= 62)
+			name[k] = digits[n % 62];
+		name[k] = '\0';
+		add(&t, "%s %s\n", i % 2 ? "deny" : "allow", name);
+	}
+	add(&t, "deny br0 user=1000\n");
+	put_n("big100k.conf", t.s, t.len);
+	path_of(path, sizeof(path), "big100k.conf");
+	ndiag = 0;
+	rc = acl_load(path, &o, &a, collect, NULL);
+	/* 3: line 1, line 100,000 and "allow all" (line 42,967, as in bench/run) */
+	OK(none(rc) && a->nrules == 3, "100,000 lines, only br0: 3 rules kept (%zu)", a->nrules);
+	OK(dec(a, "br0", 1000).result == ACL_DENIED &&
+	   at(dec(a, "br0", 1000).rule, "big100k.conf", 100000),
+	   "a deny for br0 at line 100,000 still wins");
+	OK(dec(a, "br0", 1001).result == ACL_ALLOWED &&
+	   at(dec(a, "br0", 1001).rule, "big100k.conf", 1), "others: allowed by line 1");
+	acl_free(a);
+	o.only = NULL;
+	rc = acl_load(path, &o, &a, collect, NULL);
+	OK(rc == 0 && a->nrules == 100000 && dec(a, "br0", 1000).result == ACL_DENIED,
+	   "without only: every rule kept, the same decision");
+	acl_free(a);
+	free(t.s);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -873,6 +1199,10 @@ int main(void)
 	test_safe();
 	test_multi();
 	test_warnings();
+	test_chunks();
+	test_fast();
+	test_only();
+	test_only_big();
 	OK(chdir("/") == 0 && nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
 	   "removed %s", tmp);
 	return tap_done();
