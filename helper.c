@@ -9,7 +9,8 @@
  *  3. The only privileged act before dropping privilege is opening
  *     /dev/net/tun (a fixed path; creates nothing). Then only CAP_NET_ADMIN
  *     is kept (none for --check/--lint), ids become the caller's, and the
- *     result is verified, not trusted.
+ *     result is verified, not trusted (priv.c). The caller's name is looked
+ *     up (NSS) only after the drop; only root's --check --user= before it.
  *  4. Every argument, the socket, the ACL decision and the bridge lookup are
  *     checked before any TAP exists. A refused request creates nothing.
  *  5. Any error in the ACL, anywhere, denies. --acl is refused when the
@@ -39,13 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
-#include <linux/capability.h>
-
 #include "acl.h"
 #include "args.h"
 #include "fdpass.h"
 #include "netlink.h"
+#include "priv.h"
 #include "tap.h"
 
 static const char usage_text[] =
@@ -74,7 +73,8 @@ enum { EXIT_SYSTEM = 1, EXIT_USAGE = 2, EXIT_DENIED = 3, EXIT_CONFIG = 4 };
 
 #define MAX_GROUPS 65536
 
-/* Who is asking: captured from the kernel before any privilege change. */
+/* Who is asking: ids and groups captured from the kernel before any
+ * privilege change; the name looked up after it. */
 struct caller {
 	uid_t uid;
 	gid_t gid;
@@ -141,8 +141,11 @@ static void reset_signals(void)
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);   /* KILL, STOP, libc's own: EINVAL */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGPIPE)
+			continue;            /* fixed by the kernel; set below */
+		sigaction(sig, &sa, NULL);   /* libc's own (32, 33): EINVAL */
+	}
 	/* Writing to a socket or stderr whose reader is gone is an error we
 	 * report, not a death by signal. */
 	sa.sa_handler = SIG_IGN;
@@ -187,6 +190,7 @@ static void sanitize_process(int keep_fd, char *env_from)
 		die_errno(EXIT_SYSTEM, errno, "cannot make the process non-dumpable");
 }
 
+/* After the drop: NSS modules and their files never run privileged. */
 static void caller_name(struct caller *who)
 {
 	struct passwd pw, *res = NULL;
@@ -211,11 +215,9 @@ static void caller_capture(struct caller *who)
 	who->groups = calloc((size_t)n + 1, sizeof(gid_t));
 	if (!who->groups)
 		die(EXIT_SYSTEM, "out of memory");
-	n = getgroups(n, who->groups);
-	if (n < 0)
+	if (n > 0 && (n = getgroups(n, who->groups)) < 0)
 		die_errno(EXIT_SYSTEM, errno, "cannot read the caller's groups");
 	who->ngroups = (size_t)n;
-	caller_name(who);
 }
 
 /* --check --user=NAME: root asks on NAME's behalf (groups from the database). */
@@ -245,17 +247,15 @@ static void caller_as_user(struct caller *who, const char *user)
 
 static void check_socket(int fd)
 {
-	struct stat st;
 	int domain = 0, type = 0;
 	socklen_t len = sizeof(int);
 
-	if (fstat(fd, &st) < 0)
-		die_errno(EXIT_USAGE, errno, "--fd=%d", fd);
-	if (!S_ISSOCK(st.st_mode))
-		die(EXIT_USAGE, "--fd=%d: not a socket", fd);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-	    (len = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) < 0)
+	    (len = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) < 0) {
+		if (errno == ENOTSOCK)
+			die(EXIT_USAGE, "--fd=%d: not a socket", fd);
 		die_errno(EXIT_USAGE, errno, "--fd=%d", fd);
+	}
 	if (domain != AF_UNIX || type != SOCK_STREAM)
 		die(EXIT_USAGE, "--fd=%d: not an AF_UNIX stream socket", fd);
 }
@@ -263,10 +263,7 @@ static void check_socket(int fd)
 /* Fail early, and say why, when nothing can make us privileged. */
 static void require_privilege(void)
 {
-	if (geteuid() == 0)
-		return;
-	if (capng_get_caps_process() < 0 ||
-	    !capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN))
+	if (priv_can_net_admin() <= 0)
 		die(EXIT_SYSTEM, "no CAP_NET_ADMIN: bridge-helper must be installed "
 		    "setuid root (make install-setuid) or with the file capability "
 		    "cap_net_admin+ep (make install-caps)");
@@ -287,70 +284,42 @@ static void open_tun(unsigned queues, int *fds)
 	tunfds_n = (int)queues;
 }
 
-static bool cap_in(capng_type_t set, int cap)
-{
-	return capng_have_capability(set, (unsigned)cap) != 0;
-}
-
-/* Read back what the kernel says we hold: only CAP_NET_ADMIN (when KEEP) in
- * the effective and permitted sets, nothing inheritable or ambient, the
- * caller's ids in all three slots, no way back to root. */
-static void verify_privileges(bool keep, uid_t uid, gid_t gid, bool had_root)
-{
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-
-	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid ||
-	    getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
-		die(EXIT_SYSTEM, "privilege drop failed: ids not reset");
-	if (had_root && uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		die(EXIT_SYSTEM, "privilege drop failed: root regained");
-	if (had_root && uid != 0 && getgroups(0, NULL) != 0)
-		die(EXIT_SYSTEM, "privilege drop failed: supplementary groups kept");
-	if (capng_get_caps_process() < 0)
-		die(EXIT_SYSTEM, "privilege drop failed: cannot read capabilities");
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		bool want = keep && cap == CAP_NET_ADMIN;
-
-		if (cap_in(CAPNG_EFFECTIVE, cap) != want ||
-		    cap_in(CAPNG_PERMITTED, cap) != want ||
-		    cap_in(CAPNG_INHERITABLE, cap) ||
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
-			die(EXIT_SYSTEM, "privilege drop failed: capability %d %s",
-			    cap, want ? "missing" : "kept");
-		if (had_root && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
-			die(EXIT_SYSTEM, "privilege drop failed: bounding set kept");
-	}
-}
-
-/* setuid root: become the real uid/gid, drop supplementary groups and the
- * bounding set. File capability: the ids are already the caller's. Started
- * by root: stay uid 0 but with CAP_NET_ADMIN alone. */
+/* The drop and its verification are priv.c's; the messages are ours. */
 static void drop_privileges(bool keep_net_admin)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	bool had_root = geteuid() == 0;
-	int r;
+	const char *failed = "privilege drop failed";
+	int d = 0;
 
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (keep_net_admin)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			     CAP_NET_ADMIN);
-	if (had_root)
-		r = capng_change_id((int)uid, (int)gid,
-				    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
-	else
-		r = capng_apply(CAPNG_SELECT_CAPS);
-	if (r != 0 && !had_root && keep_net_admin)
+	switch (priv_drop(keep_net_admin, &d)) {
+	case PRIV_OK:
+		return;
+	case PRIV_CANNOT_KEEP:
 		die(EXIT_SYSTEM, "cannot keep CAP_NET_ADMIN: not installed setuid "
 		    "root or with the file capability cap_net_admin+ep");
-	if (r != 0)
-		die(EXIT_SYSTEM, "cannot drop privileges (libcap-ng error %d)", r);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		die_errno(EXIT_SYSTEM, errno, "cannot harden the process");
-	verify_privileges(keep_net_admin, uid, gid, had_root);
+	case PRIV_CAPNG:
+		die(EXIT_SYSTEM, "cannot drop privileges (libcap-ng error %d)", d);
+	case PRIV_HARDEN:
+		die_errno(EXIT_SYSTEM, d, "cannot harden the process");
+	case PRIV_IDS:
+		die(EXIT_SYSTEM, "%s: ids not reset", failed);
+	case PRIV_ROOT_REGAINED:
+		die(EXIT_SYSTEM, "%s: root regained", failed);
+	case PRIV_GROUPS_KEPT:
+		die(EXIT_SYSTEM, "%s: supplementary groups kept", failed);
+	case PRIV_CAPGET:
+		die_errno(EXIT_SYSTEM, d, "%s: cannot read capabilities", failed);
+	case PRIV_CAP_KEPT:
+		die(EXIT_SYSTEM, "%s: capability %d kept", failed, d);
+	case PRIV_CAP_MISSING:
+		die(EXIT_SYSTEM, "%s: capability %d missing", failed, d);
+	case PRIV_AMBIENT_KEPT:
+		die(EXIT_SYSTEM, "%s: ambient capability %d kept", failed, d);
+	case PRIV_BOUNDING_KEPT:
+		die(EXIT_SYSTEM, "%s: bounding set kept", failed);
+	case PRIV_BOUNDING_READ:
+		die_errno(EXIT_SYSTEM, d, "%s: cannot read the bounding set", failed);
+	}
+	die(EXIT_SYSTEM, "%s", failed);
 }
 
 /* ---- audit ------------------------------------------------------------------ */
@@ -695,11 +664,14 @@ int main(int argc, char **argv)
 		if (a.user)
 			caller_as_user(&who, a.user);   /* root only */
 		drop_privileges(false);
+		if (!a.user)
+			caller_name(&who);
 		return do_check(&a, &who);
 	}
 	check_socket(a.fd);
 	open_tun(a.queues, tunfds);
 	drop_privileges(true);
+	caller_name(&who);
 
 	/* 4. Decide, then act. */
 	return do_create(&a, &who, tunfds);
