@@ -911,6 +911,52 @@ static unsigned fill(struct text *t, size_t offset, unsigned line)
 	return line;
 }
 
+/* Lint on 50,000 rules (it used to compare every rule with every other):
+ * the warnings about the last lines are still found, and only those. */
+static void test_warnings_big(void)
+{
+	struct text t = { NULL, 0, 0 };
+	char want[3][128];
+	unsigned line = 1, mid = 25000;
+	struct acl *a;
+	int rc;
+
+	add(&t, "deny br0 user=7\n");                              /* 1 */
+	for (line = 2; line < 50000 - 2; line++) {
+		if (line == mid)
+			add(&t, "deny all group=5\n");
+		else if (line % 3 == 0)
+			add(&t, "allow b%u\n", line);
+		else if (line % 3 == 1)
+			add(&t, "deny c%u user=%u\n", line, line);
+		else
+			add(&t, "allow all user=%u\n", line);
+	}
+	add(&t, "allow br0 user=7 group=3\n");     /* 49998: shadowed by 1 */
+	add(&t, "allow br1 group=5\n");            /* 49999: shadowed by mid */
+	add(&t, "allow b3\n");                     /* 50000: duplicate of 3 */
+	snprintf(want[0], sizeof(want[0]), "W mem.conf:%u:1: allow at line %u "
+		 "is shadowed by deny at mem.conf:1", line, line);
+	snprintf(want[1], sizeof(want[1]), "W mem.conf:%u:1: allow at line %u "
+		 "is shadowed by deny at mem.conf:%u", line + 1, line + 1, mid);
+	snprintf(want[2], sizeof(want[2]), "W mem.conf:%u:1: duplicate of the "
+		 "rule at mem.conf:3", line + 2);
+
+	rc = buf_n(t.s, t.len, true, &a);
+	OK(rc == 0 && ndiag == 3, "50,000 rules linted (rc=%d, n=%d)", rc, ndiag);
+	OK(ndiag >= 1 && strcmp(diag[0], want[0]) == 0,
+	   "shadowed allow at the end found");
+	OK(ndiag >= 2 && strcmp(diag[1], want[1]) == 0,
+	   "shadowed by a deny all in the middle");
+	OK(ndiag >= 3 && strcmp(diag[2], want[2]) == 0,
+	   "duplicate at the end of a rule at the start");
+	if (ndiag != 3)
+		dump();
+	OK(a->nrules == 50000, "every rule kept (%zu)", a->nrules);
+	acl_free(a);
+	free(t.s);
+}
+
 static void test_chunks(void)
 {
 	static char big[70000];
@@ -1199,6 +1245,7 @@ int main(void)
 	test_safe();
 	test_multi();
 	test_warnings();
+	test_warnings_big();
 	test_chunks();
 	test_fast();
 	test_only();
