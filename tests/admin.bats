@@ -14,16 +14,8 @@ load common
 
 E=/etc/bridge-helper/bridge.conf
 
-setup_file() {
-	users_setup
-	privbin_setup
-	export PRIVDIR
-}
-
-teardown_file() {
-	privbin_teardown
-	users_teardown
-}
+setup_file() { users_privbin_setup; }
+teardown_file() { users_privbin_teardown; }
 
 setup() {
 	ns_setup
@@ -114,17 +106,6 @@ release() {
 owned() {
 	ip -n "$NS" -d -o link show type tun | grep " master br0 " |
 		grep -c " user $1 " || true
-}
-
-# until_taps N: wait (bounded) until the namespace holds N TAPs (a closed
-# TAP is freed by the kernel after an RCU grace period).
-until_taps() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ "$(tap_count)" -eq "$1" ] && return 0
-		sleep 0.02
-	done
-	[ "$(tap_count)" -eq "$1" ]
 }
 
 uid_of() { id -u "$1"; }

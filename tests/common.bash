@@ -52,6 +52,22 @@ client() { nsx "$TAPINFO" -- "$HELPER" --fd=SOCK --acl="$ACL" "$@"; }
 
 tap_count() { ip -n "$NS" -o link show type tun | wc -l; }
 
+# until_taps N: wait (bounded: 20 s) until $NS holds N TUN/TAP links. A closed
+# TAP is freed by the kernel after an RCU grace period, so poll; on failure
+# show what is left.
+until_taps() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ "$(tap_count)" -eq "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "# TUN/TAP links in $NS, expected $1:" >&3
+	ip -n "$NS" -o link show type tun | sed 's/^/#   /' >&3
+	return 1
+}
+
+taps_gone() { until_taps 0; }
+
 # Print KEY's value from tapinfo output in $output.
 field() { printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1; }
 
@@ -100,6 +116,10 @@ privbin_setup() {
 		install -m 0755 "$ROOT/bridge-helper-run" "$PRIVDIR/bridge-helper-run"
 	true
 }
+
+# For suites whose tests all run as the test users against privileged copies.
+users_privbin_setup() { users_setup; privbin_setup; export PRIVDIR; }
+users_privbin_teardown() { privbin_teardown; users_teardown; }
 
 privbin_teardown() { [ -n "${PRIVDIR:-}" ] && rm -rf "$PRIVDIR"; true; }
 

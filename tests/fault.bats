@@ -24,19 +24,6 @@ teardown() {
 	ns_teardown
 }
 
-# Wait (bounded: 20 s) until no TUN/TAP link is left in $NS. Closing a TAP's
-# last fd frees the device after an RCU grace period, so allow for that.
-taps_gone() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		[ "$(tap_count)" -eq 0 ] && return 0
-		sleep 0.05
-	done
-	echo "# TAPs left in $NS:" >&3
-	ip -n "$NS" -o link show type tun | sed 's/^/#   /' >&3
-	return 1
-}
-
 # The helper's stderr lines in a tapinfo output file (2>&1): exactly one,
 # and it is a "bridge-helper: " message.
 one_clean_line() {   # FILE

@@ -193,17 +193,7 @@ stall_end() {   # go|wait: then wait for stall.py; its output in $output
 		quiet_success
 		[ ! -e "$W/marker" ]
 	done
-	taps_gone_now
-}
-
-# Nothing may be left once every holder is gone (RCU: poll, bounded).
-taps_gone_now() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(tap_count)" -eq 0 ] && return 0
-		sleep 0.05
-	done
-	return 1
+	taps_gone
 }
 
 POISON=()
@@ -231,7 +221,7 @@ poison_setup() {
 	done
 	# nothing written on the user's behalf (LD_DEBUG_OUTPUT, TMPDIR ...)
 	[ -z "$(find "$W" -newer "$W/hosts" -type f)" ]
-	taps_gone_now
+	taps_gone
 }
 
 @test "hostile: the poisoned environment is wiped while the helper runs (/proc/PID/environ all NUL), and it still works" {
@@ -246,7 +236,7 @@ poison_setup() {
 		[[ "$output" == *$'\nname='* ]]
 		[ "$(field helper-status)" = 0 ]
 	done
-	taps_gone_now
+	taps_gone
 }
 
 @test "hostile: stdio closed (0<&- 1>&- 2>&-): the TAP is handed over; a refusal fails cleanly" {
@@ -261,7 +251,7 @@ poison_setup() {
 		[ "$status" -eq 3 ]
 		[ "$output" = helper-status=3 ]
 	done
-	taps_gone_now
+	taps_gone
 }
 
 @test "hostile: all signals blocked and SIGTERM ignored by the parent: the helper still works, the mask and dispositions are reset" {
@@ -275,7 +265,7 @@ poison_setup() {
 		[[ "$output" == *$'\nname='* ]]
 		[ "$(field helper-status)" = 0 ]
 	done
-	taps_gone_now
+	taps_gone
 }
 
 @test "hostile: with SIGTERM ignored and blocked by the parent, kill -TERM still ends a stalled helper and its TAP" {
@@ -286,7 +276,7 @@ poison_setup() {
 		kill -TERM "$SPID"
 		stall_end wait
 		[ "$(field helper-status)" = 143 ]
-		taps_gone_now
+		taps_gone
 	done
 }
 
@@ -425,7 +415,7 @@ refused_config() {   # COPY MESSAGE-GLOB
 	[ "$output" = attached ]
 	exec 8>&-
 	wait
-	taps_gone_now
+	taps_gone
 }
 
 @test "hostile: --user= as a non-root caller is refused (exit 2)" {

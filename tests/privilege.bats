@@ -11,16 +11,8 @@ bats_require_minimum_version 1.5.0
 
 load common
 
-setup_file() {
-	users_setup
-	privbin_setup
-	export PRIVDIR
-}
-
-teardown_file() {
-	privbin_teardown
-	users_teardown
-}
+setup_file() { users_privbin_setup; }
+teardown_file() { users_privbin_teardown; }
 
 setup() {
 	ns_setup
