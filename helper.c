@@ -48,8 +48,9 @@
 #include "tap.h"
 
 static const char usage_text[] =
-"usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] --fd=N --br=BRIDGE\n"
-"       bridge-helper --check --br=BRIDGE [--user=NAME] [--sndbuf=BYTES]\n"
+"usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--acl=FILE]\n"
+"                     --fd=N --br=BRIDGE\n"
+"       bridge-helper --check --br=BRIDGE [--user=NAME] [--sndbuf=BYTES] [--acl=FILE]\n"
 "       bridge-helper --lint [FILE]\n"
 "       bridge-helper --help | --version\n"
 "\n"
