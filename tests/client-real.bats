@@ -40,33 +40,13 @@ setup() {
 }
 
 teardown() {
-	# If a test failed half-way, end QEMU (our coprocess, or its only child).
-	if [ -n "${QPID:-}" ]; then
-		pkill -KILL -P "$QPID" 2>/dev/null
-		kill -KILL "$QPID" 2>/dev/null
-		wait "$QPID" 2>/dev/null
-	fi
+	qemu_kill
 	ns_teardown
 	privbin_teardown
 	[ -n "${MARKDIR:-}" ] && rm -rf "$MARKDIR"
 	true
 }
 
-# --- QEMU over QMP (as in qemu.bats) ----------------------------------------
-qemu_start() {   # qemu_start CMD...: CMD runs QEMU with -qmp stdio
-	local line
-	coproc QEMUP { "$@" 2>"$QERR" 3>&-; }
-	QPID=$QEMUP_PID
-	exec {QIN}>&"${QEMUP[1]}" {QOUT}<&"${QEMUP[0]}"
-	IFS= read -r line <&"$QOUT" || { cat "$QERR" >&2; return 1; }
-	[[ "$line" == '{"QMP":'* ]]
-	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
-}
-
-
-# Run the rest with only fds 0-2 open (bats keeps some of its own open), so
-# that any fd from 3 up that COMMAND sees came from bridge-helper-run.
-CLEAN=(bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' _)
 
 # What COMMAND of bridge-helper-run prints about its TAP (run by sh -c).
 SHOW='for fd in 3 4 5 6; do echo "fd$fd=$(readlink /proc/self/fd/$fd)"; done

@@ -71,6 +71,11 @@ taps_gone() { until_taps 0; }
 # Print KEY's value from tapinfo output in $output.
 field() { printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1; }
 
+# "${CLEAN[@]}" CMD...: run CMD with only fds 0-2 open (bats keeps some of
+# its own open), as from a login shell: any fd from 3 up that CMD sees came
+# from what it ran (bridge-helper-run).
+CLEAN=(bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' _)
+
 # --- users ------------------------------------------------------------------
 TEST_USERS="bhu1 bhu2 bhu3"
 TEST_GROUPS="bhg1 bhg2"
