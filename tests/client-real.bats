@@ -17,12 +17,8 @@ setup_file() { users_setup; }
 teardown_file() { users_teardown; }
 
 setup() {
-	ns_setup
-	privbin_setup
-	SUID="$PRIVDIR/bridge-helper-suid"
+	qemu_setup
 	RUNU="$PRIVDIR/bridge-helper-run"
-	nsx ip link add br1 type bridge
-	nsx ip link set br1 up
 	# test_client --real needs br0 and bhnosuchbr0 allowed, nothing about
 	# bhdenied0 (see tests/test_client.c).
 	acl_write <<-EOF
@@ -35,14 +31,10 @@ setup() {
 	MARKDIR="$(mktemp -d /tmp/bh-mark.XXXXXX)"
 	chmod 1777 "$MARKDIR"
 	MARKER="$MARKDIR/command-ran"
-	QERR="$BATS_TEST_TMPDIR/qemu.err"
-	QPID=
 }
 
 teardown() {
-	qemu_kill
-	ns_teardown
-	privbin_teardown
+	qemu_teardown
 	[ -n "${MARKDIR:-}" ] && rm -rf "$MARKDIR"
 	true
 }

@@ -25,23 +25,14 @@ setup_file() { users_setup; }
 teardown_file() { users_teardown; }
 
 setup() {
-	ns_setup
-	privbin_setup
-	nsx ip link add br1 type bridge
-	nsx ip link set br1 up
+	qemu_setup
 	acl_write <<-EOF
 	allow br0
 	allow br1
 	EOF
-	QERR="$BATS_TEST_TMPDIR/qemu.err"
-	QPID=
 }
 
-teardown() {
-	qemu_kill
-	ns_teardown
-	privbin_teardown
-}
+teardown() { qemu_teardown; }
 
 # doc_commands FILE: each QEMU command line in FILE as its reader sees it
 # (a man page as mandoc renders it), NUL-terminated: a line that starts,
@@ -130,24 +121,23 @@ run_doc_command() {
 	done
 }
 
-@test "docs: every QEMU command line runs in real QEMU as printed, as bhu1, with the setuid helper" {
+# run_doc_commands COPY: run_doc_command for every command of every doc.
+run_doc_commands() {
 	local f cmd
-	install_docs_layout suid
+	install_docs_layout "$1"
 	for f in "${DOCS[@]}"; do
 		while IFS= read -r -d '' cmd; do
-			run_doc_command suid "$cmd"
+			run_doc_command "$1" "$cmd"
 		done < <(doc_commands "$f")
 	done
 }
 
+@test "docs: every QEMU command line runs in real QEMU as printed, as bhu1, with the setuid helper" {
+	run_doc_commands suid
+}
+
 @test "docs: every QEMU command line runs in real QEMU as printed, as bhu1, with the file-capability helper" {
-	local f cmd
-	install_docs_layout caps
-	for f in "${DOCS[@]}"; do
-		while IFS= read -r -d '' cmd; do
-			run_doc_command caps "$cmd"
-		done < <(doc_commands "$f")
-	done
+	run_doc_commands caps
 }
 
 # mac_in OUTPUT DEV: DEV's MAC address in `ip -o link show` OUTPUT.

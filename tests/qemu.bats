@@ -21,24 +21,14 @@ setup_file() { users_setup; }
 teardown_file() { users_teardown; }
 
 setup() {
-	ns_setup
-	privbin_setup
-	SUID="$PRIVDIR/bridge-helper-suid"
-	nsx ip link add br1 type bridge
-	nsx ip link set br1 up
+	qemu_setup
 	acl_write <<-EOF
 	allow br0
 	allow br1 group=bhg2
 	EOF
-	QERR="$BATS_TEST_TMPDIR/qemu.err"
-	QPID=
 }
 
-teardown() {
-	qemu_kill
-	ns_teardown
-	privbin_teardown
-}
+teardown() { qemu_teardown; }
 
 # The single TAP in $NS, for the tests below.
 tap_name() { ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }'; }

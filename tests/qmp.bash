@@ -1,6 +1,24 @@
 # QEMU driven over QMP on a coprocess's stdio, for qemu.bats, client-real.bats
-# and docs.bats. qemu_start sets QPID, QIN, QOUT; suites set QERR (QEMU's
-# stderr) and call qemu_kill from teardown.
+# and docs.bats. qemu_start sets QPID, QIN, QOUT; qemu_setup/qemu_teardown
+# are those suites' common setup and teardown.
+
+# qemu_setup: $NS with br0 and br1 (up), the privileged copies ($SUID is the
+# setuid one), QERR for QEMU's stderr, no QEMU yet. The suite writes the ACL.
+qemu_setup() {
+	ns_setup
+	privbin_setup
+	SUID="$PRIVDIR/bridge-helper-suid"
+	nsx ip link add br1 type bridge
+	nsx ip link set br1 up
+	QERR="$BATS_TEST_TMPDIR/qemu.err"
+	QPID=
+}
+
+qemu_teardown() {
+	qemu_kill
+	ns_teardown
+	privbin_teardown
+}
 
 # qemu_start CMD...: run CMD (a QEMU command line with "-qmp stdio", or a
 # command that ends up exec'ing one) as a coprocess, negotiate QMP, return
