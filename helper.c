@@ -50,7 +50,7 @@
 static const char usage_text[] =
 "usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--acl=FILE]\n"
 "                     --fd=N --br=BRIDGE\n"
-"       bridge-helper --check --br=BRIDGE [--user=NAME] [--sndbuf=BYTES] [--acl=FILE]\n"
+"       bridge-helper --check --br=BRIDGE [--user=NAME|UID] [--sndbuf=BYTES] [--acl=FILE]\n"
 "       bridge-helper --lint [FILE]\n"
 "       bridge-helper --help | --version\n"
 "\n"
@@ -64,7 +64,7 @@ static const char usage_text[] =
 "  --sndbuf=BYTES  send buffer; may lower the administrator's, never raise it\n"
 "  --acl=FILE      another ACL file (refused when running privileged)\n"
 "  --check         print whether the caller may use BRIDGE, and why\n"
-"  --user=NAME     with --check, as root: ask on NAME's behalf\n"
+"  --user=NAME|UID with --check, as root: ask on that user's behalf\n"
 "  --lint [FILE]   report every error in an ACL file (default: the system one)\n"
 "\n"
 "Exit status: 0 success, 1 system error, 2 usage, 3 denied by policy,\n"
@@ -221,16 +221,21 @@ static void caller_capture(struct caller *who)
 	who->ngroups = (size_t)n;
 }
 
-/* --check --user=NAME: root asks on NAME's behalf (groups from the database). */
+/* --check --user=NAME|UID: root asks on NAME's behalf (groups from the database). */
 static void caller_as_user(struct caller *who, const char *user)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	int n = MAX_GROUPS;
+	long uid;
 
 	if (who->uid != 0)
 		die(EXIT_USAGE, "--user is for root only");
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+
+	/* A name, or a numeric uid as the ACL's user= takes them. */
+	if ((getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res) &&
+	    (!args_number(user, 0, (long)UINT32_MAX - 1, &uid) ||
+	     getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) != 0 || !res))
 		die(EXIT_USAGE, "--user=%.64s: no such user", user);
 	free(who->groups);
 	who->groups = calloc(MAX_GROUPS, sizeof(gid_t));

@@ -452,6 +452,13 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	run --separate-stderr suid bhu1 --check --br=br0 --user=root
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "bridge-helper: --user is for root only" ]
+	# a numeric uid, as user= takes them
+	run --separate-stderr nsx "$HELPER" --check --br=br0 --user="$(uid_of bhu3)" --acl="$ACL"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "user bhu3 (uid $(uid_of bhu3)) on br0: denied by $ACL:2" ]
+	run --separate-stderr nsx "$HELPER" --check --br=br0 --user=4000000000 --acl="$ACL"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "bridge-helper: --user=4000000000: no such user" ]
 	run --separate-stderr nsx "$HELPER" --check --br=br0 --user=bhnosuch --acl="$ACL"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "bridge-helper: --user=bhnosuch: no such user" ]
