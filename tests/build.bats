@@ -71,7 +71,7 @@ cc_lines() { grep -E '^cc .* -c .*\.c$' <<<"$output"; }
 	[ ! -e "$d/build/distcheck" ]
 }
 
-@test "one version: --version, the .pc, the library's file name, the tarball and NEWS agree" {
+@test "one version: --version, the .pc, the library's file name, the tarball, NEWS and debian/changelog agree" {
 	local d minor patch
 	d="$(tree version)"
 	make -s -C "$d" all
@@ -85,6 +85,8 @@ cc_lines() { grep -E '^cc .* -c .*\.c$' <<<"$output"; }
 	make -s -C "$d" dist
 	[ -f "$d/bridge-helper-$VERSION.tar.gz" ]
 	grep -qE "^bridge-helper $VERSION \((unreleased|[0-9]{4}-[0-9]{2}-[0-9]{2})\)$" "$d/NEWS"
+	# the Debian package's upstream version, too
+	[ "$(sed -n '1s/^bridge-helper (\(.*\)-[^-]*).*/\1/p' "$d/debian/changelog")" = "$VERSION" ]
 }
 
 @test "make PREFIX=/usr: /usr paths in the programs, the library, the .pc, the man pages and bridge.conf" {
