@@ -65,6 +65,20 @@ static const char *opt_value(const char *arg, const char *key)
 	return strncmp(arg, key, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
 }
 
+/* "--br", "--fd", ...: an option that takes "=VALUE", given without it
+ * (as in a QEMU helper string "... --br br0"). */
+static bool takes_value(const char *arg)
+{
+	static const char *const keys[] = {
+		"--br", "--fd", "--queues", "--sndbuf", "--acl", "--user",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(arg, keys[i]))
+			return true;
+	return false;
+}
+
 struct seen {
 	unsigned br : 1, fd : 1, vnet : 1, queues : 1, sndbuf : 1, acl : 1,
 		 user : 1, check : 1, lint : 1;
@@ -127,11 +141,14 @@ static int parse_one(const char *arg, const char *next, int *used,
 	long n;
 
 	if ((v = opt_value(arg, "--br"))) {
-		ONCE(br, "--br");
 		if (!args_ifname_ok(v))
 			return fail(err, len, "invalid bridge name '%.40s': 1 to %d "
 				    "printable bytes, no '/', ':' or space", v,
 				    IFNAMSIZ - 1);
+		if (seen.br && strcmp(a->br, v) != 0)
+			return fail(err, len, "conflicting --br=%s and --br=%s: "
+				    "give one bridge", a->br, v);
+		seen.br = 1;    /* again with the same name: the same request */
 		a->br = v;
 	} else if ((v = opt_value(arg, "--fd"))) {
 		ONCE(fd, "--fd");
@@ -139,7 +156,7 @@ static int parse_one(const char *arg, const char *next, int *used,
 			return fail(err, len, "invalid --fd '%.40s': a number from 3 up", v);
 		a->fd = (int)n;
 	} else if (!strcmp(arg, "--use-vnet")) {
-		ONCE(vnet, "--use-vnet");
+		seen.vnet = 1;  /* QEMU appends its own to a helper string */
 		a->vnet_hdr = true;
 	} else if ((v = opt_value(arg, "--queues"))) {
 		ONCE(queues, "--queues");
@@ -173,6 +190,9 @@ static int parse_one(const char *arg, const char *next, int *used,
 			a->lint_file = next;
 			*used = 1;
 		}
+	} else if (takes_value(arg)) {
+		return fail(err, len, "option %s needs its value after '=': %s=...",
+			    arg, arg);
 	} else {
 		return fail(err, len, "unknown or malformed option '%.40s'", arg);
 	}

@@ -20,7 +20,11 @@ struct args {
 	const char *lint_file;  /* --lint [FILE], NULL: the ACL in use */
 };
 
-/* Parse ARGV. Returns 0, or -1 with a one-line reason in ERR (usage error). */
+/* Parse ARGV. Returns 0, or -1 with a one-line reason in ERR (usage error).
+ * An option given twice is an error, except what QEMU's helper= strings
+ * repeat with the same meaning (QEMU appends "--use-vnet --fd=N", and
+ * "--br=NAME" unless the string has one): --use-vnet any number of times,
+ * --br= again with the same name. Two different --br= conflict. */
 int args_parse(int argc, char *const argv[], struct args *a,
 	       char *err, size_t errlen);
 

@@ -10,9 +10,9 @@
 extern "C" {
 #endif
 
-#define BH_API_VERSION 1
+#define BH_API_VERSION 2
 
-/* Failure classes returned (negated) by bh_open(). */
+/* Failure classes returned (negated) by bh_open() and bh_open2(). */
 enum bh_status {
 	BH_OK = 0,
 	BH_E_INVAL = 1,      /* bad request (option out of range, no bridge) */
@@ -23,6 +23,14 @@ enum bh_status {
 	BH_E_NOFDS = 6,      /* helper exited 0 without sending fds */
 	BH_E_PROTOCOL = 7,   /* wrong number of fds, malformed message */
 	BH_E_TIMEOUT = 8,    /* helper did not finish in time: killed and reaped */
+	/* API 2: what the helper's exit status says, from bh_open2() only;
+	 * bh_open() reports these as BH_E_HELPER, as it always has. With
+	 * bh_open2(), BH_E_HELPER is exit status 1 (a system error in the
+	 * helper: no such bridge, not a bridge, no privilege ...) or a status
+	 * outside bridge-helper(8)'s contract. */
+	BH_E_DENIED = 9,     /* exit 3: the ACL denies, or the quota is reached */
+	BH_E_CONFIG = 10,    /* exit 4: the ACL has an error: everything denied */
+	BH_E_USAGE = 11,     /* exit 2: the helper refused the request's options */
 };
 
 struct bh_request;   /* what to ask for */
@@ -50,6 +58,12 @@ int bh_request_set_timeout(struct bh_request *req, unsigned msec);  /* 0: none *
  * timeout); no fd opened here outlives a failed call. */
 int bh_open(const struct bh_request *req, struct bh_tap **tap,
 	    char *errbuf, size_t errlen);
+
+/* API 2: bh_open(), but a helper's non-zero exit status comes as its class:
+ * BH_E_DENIED, BH_E_CONFIG, BH_E_USAGE or BH_E_HELPER. The message is the
+ * same. */
+int bh_open2(const struct bh_request *req, struct bh_tap **tap,
+	     char *errbuf, size_t errlen);
 
 unsigned bh_tap_queues(const struct bh_tap *tap);
 /* The I-th fd (0 <= I < queues), O_CLOEXEC; still owned by TAP. */

@@ -217,6 +217,16 @@ static int judge_fds(const struct xfer *x, struct errmsg *m)
 	return 0;
 }
 
+int client_exit_class(int exit)
+{
+	switch (exit) {
+	case 2: return BH_E_USAGE;
+	case 3: return BH_E_DENIED;     /* by a rule, or the quota */
+	case 4: return BH_E_CONFIG;
+	default: return BH_E_HELPER;    /* 1: system error, no such bridge ... */
+	}
+}
+
 /* WAITED is reap()'s result, STATUS the helper's wait status. */
 static int judge(const struct xfer *x, int waited, int status, struct errmsg *m)
 {
@@ -230,7 +240,8 @@ static int judge(const struct xfer *x, int waited, int status, struct errmsg *m)
 		return fail(m, BH_E_SIGNAL, "helper killed by signal %s%s%s",
 			    signame(WTERMSIG(status), sb, sizeof(sb)), sep, line);
 	if (!waited && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		return fail(m, BH_E_HELPER, "helper exited with status %d%s%s",
+		return fail(m, client_exit_class(WEXITSTATUS(status)),
+			    "helper exited with status %d%s%s",
 			    WEXITSTATUS(status), sep, line);
 	r = judge_fds(x, m);
 	if (r < 0 && waited)  /* status unknown (SIGCHLD ignored?) */
@@ -304,8 +315,8 @@ static int converse(struct child *c, struct xfer *x, unsigned timeout_ms,
 	return r < 0 ? r : describe(x->tap, m);
 }
 
-BH_EXPORT int bh_open(const struct bh_request *req, struct bh_tap **tapp,
-		      char *errbuf, size_t errlen)
+BH_EXPORT int bh_open2(const struct bh_request *req, struct bh_tap **tapp,
+		       char *errbuf, size_t errlen)
 {
 	struct errmsg m = { .buf = errbuf, .len = errlen };
 	struct child c = { .pid = -1, .sock = -1, .err = -1 };
@@ -332,6 +343,17 @@ BH_EXPORT int bh_open(const struct bh_request *req, struct bh_tap **tapp,
 	}
 	*tapp = x.tap;
 	return 0;
+}
+
+/* API 1's statuses: every non-zero exit of the helper is BH_E_HELPER. */
+BH_EXPORT int bh_open(const struct bh_request *req, struct bh_tap **tapp,
+		      char *errbuf, size_t errlen)
+{
+	int r = bh_open2(req, tapp, errbuf, errlen);
+
+	if (r == -BH_E_DENIED || r == -BH_E_CONFIG || r == -BH_E_USAGE)
+		return -BH_E_HELPER;
+	return r;
 }
 
 /* --- the result --------------------------------------------------------- */
@@ -397,6 +419,9 @@ BH_EXPORT const char *bh_strerror(int status)
 		[BH_E_NOFDS] = "helper sent no fd",
 		[BH_E_PROTOCOL] = "protocol error",
 		[BH_E_TIMEOUT] = "helper timed out",
+		[BH_E_DENIED] = "denied by the helper's policy",
+		[BH_E_CONFIG] = "the helper's configuration is bad",
+		[BH_E_USAGE] = "the helper refused the request's options",
 	};
 
 	if (status < 0 && status > INT_MIN)

@@ -103,6 +103,13 @@ static inline const char *errstr(int e, char *buf, size_t len)
 	return strerror_r(e, buf, len);
 }
 
+/* --- client.c ----------------------------------------------------------- */
+
+/* The class (an enum bh_status) of bridge-helper's non-zero exit status
+ * EXIT, as bridge-helper(8) defines them: the one place that reads the
+ * helper's exit statuses (and any reply carrying the same numbers). */
+CLIENT_HIDDEN int client_exit_class(int exit);
+
 /* --- client_spawn.c ----------------------------------------------------- */
 
 /* Start REQ's helper with a socketpair at its fd 3 and a pipe as its

@@ -1,12 +1,15 @@
 /* bridge-helper-run: get a TAP attached to a bridge from bridge-helper(8)
- * through libbridge-helper, place its fds at 3, 4, ... and exec COMMAND.
- * See bridge-helper-run(1).
+ * through libbridge-helper, place its fds at the lowest free fds from 3 up
+ * and exec COMMAND. See bridge-helper-run(1).
  *
  * Order: answer --help/--version, parse every option strictly (any doubt is
- * a usage error, exit 2), ask the library (exit 1 on any failure; COMMAND
- * never starts), put the fds in place, export their numbers, exec.
+ * a usage error, exit 2), ask the library (exit 125 on any failure, as
+ * env(1) does for its own; COMMAND never starts), put the fds in place,
+ * export their numbers, exec.
  * The helper path comes from the build or --helper, never from the
- * environment. The only fds added to COMMAND's are the TAP's.
+ * environment. The only fds added to COMMAND's are the TAP's, and every fd
+ * the caller passed stays as it was: a nested bridge-helper-run keeps the
+ * outer one's TAP.
  */
 #include "bridge-helper.h"
 
@@ -22,8 +25,8 @@
 
 #define PROG        "bridge-helper-run"
 #define FIRST_FD    3
-#define EXIT_FAIL   1
 #define EXIT_USAGE  2
+#define EXIT_NOTAP  125   /* no TAP obtained: COMMAND never ran */
 #define EXIT_NOEXEC 126
 #define EXIT_NOENT  127
 
@@ -76,8 +79,10 @@ static void usage(FILE *f)
 		"       " PROG " --help | --version\n"
 		"\n"
 		"Get a TAP attached to BRIDGE from bridge-helper, pass its N queue fds\n"
-		"to COMMAND as fds 3, 4, ... and run it with BRIDGE_HELPER_FDS=3:4:...\n"
-		"and BRIDGE_HELPER_IFNAME set. Default helper: " BH_HELPER_PATH "\n");
+		"to COMMAND at the lowest free fds from 3 up (3, 4, ... unless the caller\n"
+		"has some open) and run it with BRIDGE_HELPER_FDS (3:4:...) and\n"
+		"BRIDGE_HELPER_IFNAME set. Default helper: " BH_HELPER_PATH "\n"
+		"Exit status: COMMAND's; 125 no TAP obtained; 126/127 COMMAND not run.\n");
 }
 
 /* Digits only, in [MIN, MAX]; exit 2 otherwise. */
@@ -171,7 +176,7 @@ static struct bh_request *make_request(const struct opts *o)
 	if (!req && errno == EINVAL)
 		die(EXIT_USAGE, "--br: invalid bridge name '%s'", o->bridge);
 	if (!req)
-		die(EXIT_FAIL, "out of memory");
+		die(EXIT_NOTAP, "out of memory");
 	if (o->helper && bh_request_set_helper(req, o->helper) < 0)
 		die(EXIT_USAGE, "--helper: invalid path '%s'", o->helper);
 	if (o->acl && bh_request_set_acl(req, o->acl) < 0)
@@ -185,49 +190,74 @@ static struct bh_request *make_request(const struct opts *o)
 	return req;
 }
 
-/* Move the TAP's fds to FIRST_FD, FIRST_FD+1, ... without FD_CLOEXEC.
- * They may already sit on those numbers: first move them all above the
- * range (close-on-exec), then dup2 each into place. Whatever the caller had
- * at those numbers is replaced. */
-static void place_fds(struct bh_tap *tap)
+/* Is FD one of TAP's? */
+static bool is_tap_fd(const struct bh_tap *tap, int fd)
 {
-	unsigned n = bh_tap_queues(tap);
+	for (unsigned i = 0; i < bh_tap_queues(tap); i++)
+		if (bh_tap_fd(tap, i) == fd)
+			return true;
+	return false;
+}
+
+/* The N lowest fds from FIRST_FD up that the caller does not hold: free, or
+ * already one of TAP's (every other fd the library opened is closed). */
+static void pick_slots(const struct bh_tap *tap, unsigned n, int *slot)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+	int fd = FIRST_FD;
+
+	for (unsigned i = 0; i < n; fd++) {
+		if (max > 0 && fd >= max)
+			die(EXIT_NOTAP, "no free fd for the TAP below the limit of %ld",
+			    max);
+		if (is_tap_fd(tap, fd) || (fcntl(fd, F_GETFD) < 0 && errno == EBADF))
+			slot[i++] = fd;
+	}
+}
+
+/* Move the TAP's fds to SLOT[0..n) without FD_CLOEXEC. They may already sit
+ * on some of those numbers: first move them all above the highest slot
+ * (close-on-exec), then dup2 each into place, where only a free fd or one
+ * of the TAP's own can be. */
+static void place_fds(struct bh_tap *tap, unsigned n, const int *slot)
+{
 	int *high = calloc(n, sizeof(*high));
 
 	if (!high)
-		die(EXIT_FAIL, "out of memory");
+		die(EXIT_NOTAP, "out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		int fd = bh_tap_take_fd(tap, i);
 
-		high[i] = fcntl(fd, F_DUPFD_CLOEXEC, FIRST_FD + (int)n);
+		high[i] = fcntl(fd, F_DUPFD_CLOEXEC, slot[n - 1] + 1);
 		if (high[i] < 0)
-			die(EXIT_FAIL, "cannot move TAP fd %d: %s", fd, strerror(errno));
+			die(EXIT_NOTAP, "cannot move TAP fd %d: %s", fd, strerror(errno));
 		close(fd);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (dup2(high[i], FIRST_FD + (int)i) < 0)
-			die(EXIT_FAIL, "cannot place TAP fd at %u: %s",
-			    FIRST_FD + i, strerror(errno));
+		if (dup2(high[i], slot[i]) < 0)
+			die(EXIT_NOTAP, "cannot place TAP fd at %d: %s", slot[i],
+			    strerror(errno));
 		close(high[i]);
 	}
 	free(high);
 }
 
-/* BRIDGE_HELPER_FDS=3:4:... and BRIDGE_HELPER_IFNAME (unset if unknown). */
-static void export_env(unsigned n, const char *ifname)
+/* BRIDGE_HELPER_FDS=SLOT[0]:SLOT[1]:... and BRIDGE_HELPER_IFNAME (unset if
+ * unknown): this run's TAP; an outer run's values are replaced. */
+static void export_env(unsigned n, const int *slot, const char *ifname)
 {
 	size_t len = (size_t)n * 12 + 1, off = 0;
 	char *list = malloc(len);
 
 	if (!list)
-		die(EXIT_FAIL, "out of memory");
+		die(EXIT_NOTAP, "out of memory");
 	for (unsigned i = 0; i < n; i++)
-		off += (size_t)snprintf(list + off, len - off, "%s%u", i ? ":" : "",
-					FIRST_FD + i);
+		off += (size_t)snprintf(list + off, len - off, "%s%d", i ? ":" : "",
+					slot[i]);
 	if (setenv("BRIDGE_HELPER_FDS", list, 1) < 0 ||
 	    (*ifname ? setenv("BRIDGE_HELPER_IFNAME", ifname, 1)
 		     : unsetenv("BRIDGE_HELPER_IFNAME")) < 0)
-		die(EXIT_FAIL, "cannot set environment: %s", strerror(errno));
+		die(EXIT_NOTAP, "cannot set environment: %s", strerror(errno));
 	free(list);
 }
 
@@ -237,17 +267,24 @@ int main(int argc, char **argv)
 	struct bh_request *req;
 	struct bh_tap *tap = NULL;
 	char msg[1024];
-	int r, e;
+	unsigned n;
+	int r, e, *slot;
 
 	parse(argc, argv, &o);
 	req = make_request(&o);
 	r = bh_open(req, &tap, msg, sizeof(msg));
 	bh_request_free(req);
 	if (r < 0)
-		die(EXIT_FAIL, "%s", msg);
-	export_env(bh_tap_queues(tap), bh_tap_name(tap));
-	place_fds(tap);
+		die(EXIT_NOTAP, "%s", msg);
+	n = bh_tap_queues(tap);
+	slot = calloc(n, sizeof(*slot));
+	if (!slot)
+		die(EXIT_NOTAP, "out of memory");
+	pick_slots(tap, n, slot);
+	export_env(n, slot, bh_tap_name(tap));
+	place_fds(tap, n, slot);
 	bh_tap_free(tap);
+	free(slot);
 	execvp(o.cmd[0], o.cmd);
 	e = errno;
 	die(e == ENOENT ? EXIT_NOENT : EXIT_NOEXEC, "cannot run %s: %s",

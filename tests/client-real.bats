@@ -17,12 +17,8 @@ setup_file() { users_setup; }
 teardown_file() { users_teardown; }
 
 setup() {
-	ns_setup
-	privbin_setup
-	SUID="$PRIVDIR/bridge-helper-suid"
+	qemu_setup
 	RUNU="$PRIVDIR/bridge-helper-run"
-	nsx ip link add br1 type bridge
-	nsx ip link set br1 up
 	# test_client --real needs br0 and bhnosuchbr0 allowed, nothing about
 	# bhdenied0 (see tests/test_client.c).
 	acl_write <<-EOF
@@ -35,38 +31,14 @@ setup() {
 	MARKDIR="$(mktemp -d /tmp/bh-mark.XXXXXX)"
 	chmod 1777 "$MARKDIR"
 	MARKER="$MARKDIR/command-ran"
-	QERR="$BATS_TEST_TMPDIR/qemu.err"
-	QPID=
 }
 
 teardown() {
-	# If a test failed half-way, end QEMU (our coprocess, or its only child).
-	if [ -n "${QPID:-}" ]; then
-		pkill -KILL -P "$QPID" 2>/dev/null
-		kill -KILL "$QPID" 2>/dev/null
-		wait "$QPID" 2>/dev/null
-	fi
-	ns_teardown
-	privbin_teardown
+	qemu_teardown
 	[ -n "${MARKDIR:-}" ] && rm -rf "$MARKDIR"
 	true
 }
 
-# --- QEMU over QMP (as in qemu.bats) ----------------------------------------
-qemu_start() {   # qemu_start CMD...: CMD runs QEMU with -qmp stdio
-	local line
-	coproc QEMUP { "$@" 2>"$QERR" 3>&-; }
-	QPID=$QEMUP_PID
-	exec {QIN}>&"${QEMUP[1]}" {QOUT}<&"${QEMUP[0]}"
-	IFS= read -r line <&"$QOUT" || { cat "$QERR" >&2; return 1; }
-	[[ "$line" == '{"QMP":'* ]]
-	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
-}
-
-
-# Run the rest with only fds 0-2 open (bats keeps some of its own open), so
-# that any fd from 3 up that COMMAND sees came from bridge-helper-run.
-CLEAN=(bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' _)
 
 # What COMMAND of bridge-helper-run prints about its TAP (run by sh -c).
 SHOW='for fd in 3 4 5 6; do echo "fd$fd=$(readlink /proc/self/fd/$fd)"; done
@@ -82,7 +54,7 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"not ok"* ]]
 	[[ "$output" == *"ok "*" - real: 16 threads at once: 16 succeeded"* ]]
-	[ "${lines[-1]}" = 1..32 ]
+	[ "${lines[-1]}" = 1..34 ]
 	[ "$(tap_count)" -eq 0 ]
 }
 
@@ -93,7 +65,8 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"not ok"* ]]
 	[[ "$output" == *"ok "*" - real: 16 threads at once: 16 succeeded"* ]]
-	[ "${lines[-1]}" = 1..32 ]
+	[[ "$output" == *"ok "*" - real: --acl: bh_open2: the helper refused the request's options"* ]]
+	[ "${lines[-1]}" = 1..37 ]
 	[ "$(tap_count)" -eq 0 ]
 }
 
@@ -130,28 +103,28 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "bridge-helper-run: a denied bridge: the helper's reason, exit 1, COMMAND never runs" {
+@test "bridge-helper-run: a denied bridge: the helper's reason, exit 125, COMMAND never runs" {
 	run nsx "${CLEAN[@]}" "$RUN" --helper="$HELPER" --acl="$ACL" --br=br1 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 3: bridge-helper: br1: denied: no rule matches" ]
 	[ ! -e "$MARKER" ]
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "bridge-helper-run: a missing bridge: exit 1, COMMAND never runs" {
+@test "bridge-helper-run: a missing bridge: exit 125, COMMAND never runs" {
 	run nsx "${CLEAN[@]}" "$RUN" --helper="$HELPER" --acl="$ACL" --br=br9 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 1: bridge-helper: br9: no such bridge" ]
 	[ ! -e "$MARKER" ]
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "bridge-helper-run: a veth, not a bridge: exit 1, COMMAND never runs" {
+@test "bridge-helper-run: a veth, not a bridge: exit 125, COMMAND never runs" {
 	acl_write <<-EOF
 	allow p1
 	EOF
 	run nsx "${CLEAN[@]}" "$RUN" --helper="$HELPER" --acl="$ACL" --br=p1 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 1: bridge-helper: p1: is a veth device, not a bridge" ]
 	[ ! -e "$MARKER" ]
 	[ "$(tap_count)" -eq 0 ]
@@ -171,9 +144,9 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "bridge-helper-run as bhu1: br1 is for group bhg2: denied, COMMAND never runs" {
+@test "bridge-helper-run as bhu1: br1 is for group bhg2: denied, exit 125, COMMAND never runs" {
 	run as_user bhu1 "$RUNU" --helper="$SUID" --br=br1 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 3: bridge-helper: br1: denied: no rule matches" ]
 	[ ! -e "$MARKER" ]
 	[ "$(tap_count)" -eq 0 ]
@@ -186,16 +159,82 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "bridge-helper-run as bhu1: --acl is refused by the setuid helper, COMMAND never runs" {
+@test "bridge-helper-run as bhu1: --acl is refused by the setuid helper, exit 125, COMMAND never runs" {
 	acl_write "$ACLDIR/open.conf" <<-EOF
 	allow all
 	EOF
 	run as_user bhu1 "$RUNU" --helper="$SUID" --acl="$ACLDIR/open.conf" --br=br1 \
 		-- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 2: bridge-helper: --acl is refused: running privileged (setuid or file capability); the ACL is /etc/bridge-helper/bridge.conf" ]
 	[ ! -e "$MARKER" ]
 	[ "$(tap_count)" -eq 0 ]
+}
+
+# --- failure classes, as bhu1 with the setuid and the file-capability copy ---
+
+# "ACL|BRIDGE|helper status|helper's line|bh_open2's class" for each class.
+CLASSES=(
+	"allow br0|br1|3|bridge-helper: br1: denied: no rule matches|denied by the helper's policy"
+	"allow br1\nlimit br1 0|br1|3|bridge-helper: br1: quota reached: 0 of 0 TAPs in use (limit at /etc/bridge-helper/bridge.conf:2)|denied by the helper's policy"
+	"allow br1 bogus=1|br1|4|bridge-helper: bad configuration, everything denied: /etc/bridge-helper/bridge.conf:1:11: unknown key 'bogus=' (expected user= or group=)|the helper's configuration is bad"
+	"allow all|br9|1|bridge-helper: br9: no such bridge|helper failed"
+	"allow all|p1|1|bridge-helper: p1: is a veth device, not a bridge|helper failed"
+)
+
+@test "failure classes as bhu1 (setuid, file capability): bridge-helper-run exits 125 naming the class; bh_open2 returns it; no TAP" {
+	local c copy acl br st line class tun
+	install -m 0755 "$ROOT/tests/test_client" "$PRIVDIR/test_client"
+	for c in "${CLASSES[@]}"; do
+		IFS='|' read -r acl br st line class <<<"$c"
+		printf "$acl\n" | acl_write
+		for copy in suid caps; do
+			tun=()
+			[ "$copy" = caps ] && tun=(--tun-0666)
+			echo "# $copy: $acl: $br"   # shown if the test fails
+			run as_user "${tun[@]}" bhu1 "$RUNU" --helper="$PRIVDIR/bridge-helper-$copy" \
+				--br="$br" -- touch "$MARKER"
+			[ "$status" -eq 125 ]
+			[ "$output" = "bridge-helper-run: helper exited with status $st: $line" ]
+			[ ! -e "$MARKER" ]
+			run as_user "${tun[@]}" bhu1 "$PRIVDIR/test_client" --open2 "$br" \
+				"$PRIVDIR/bridge-helper-$copy"
+			[ "$status" -eq 0 ]
+			[ "$output" = "status=$class
+helper exited with status $st: $line" ]
+			[ "$(tap_count)" -eq 0 ]
+		done
+	done
+}
+
+# --- nested runs ---------------------------------------------------------------
+
+# COMMAND of two nested runs: each TAP fd's device, master and owner.
+NESTED='for fd in 3 4; do
+	tap=$(sed -n "s/^iff:\t//p" /proc/$$/fdinfo/$fd)
+	echo "fd$fd=$tap $(ip -o link show dev "$tap" | grep -o "master br[0-9]")"
+done
+[ -e /proc/$$/fd/5 ] || echo "fd5 not open"
+echo "FDS=$BRIDGE_HELPER_FDS IFNAME=$BRIDGE_HELPER_IFNAME"
+ip -d -o link show type tun | grep -c " user $(id -un) "'
+
+@test "two nested bridge-helper-run as bhu2 (setuid, file capability): one command holds two live TAPs, br0 at fd 3, br1 at fd 4" {
+	local copy tun
+	for copy in suid caps; do
+		tun=()
+		[ "$copy" = caps ] && tun=(--tun-0666)
+		run as_user "${tun[@]}" bhu2 "${CLEAN[@]}" \
+			"$RUNU" --helper="$PRIVDIR/bridge-helper-$copy" --br=br0 -- \
+			"$RUNU" --helper="$PRIVDIR/bridge-helper-$copy" --br=br1 -- sh -c "$NESTED"
+		printf '%s\n' "$output"
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" =~ ^fd3=tap[0-9]+\ master\ br0$ ]]
+		[[ "${lines[1]}" =~ ^fd4=(tap[0-9]+)\ master\ br1$ ]]
+		[ "${lines[2]}" = "fd5 not open" ]
+		[ "${lines[3]}" = "FDS=4 IFNAME=${BASH_REMATCH[1]}" ]
+		[ "${lines[4]}" = 2 ]
+		[ "$(tap_count)" -eq 0 ]
+	done
 }
 
 # --- QEMU through bridge-helper-run -------------------------------------------
@@ -221,13 +260,13 @@ qemu_mq_checks() {   # $1: the TAP's expected owner
 }
 
 @test "QEMU through bridge-helper-run (root): -netdev tap,fds=3:4 + virtio-net mq: a 2-queue TAP on br0" {
-	qemu_start nsx "$RUN" --helper="$HELPER" --acl="$ACL" --br=br0 --use-vnet \
+	qemu_start nsx "${CLEAN[@]}" "$RUN" --helper="$HELPER" --acl="$ACL" --br=br0 --use-vnet \
 		--queues=2 -- sh -c "$QEMU_MQ"
 	qemu_mq_checks root
 }
 
 @test "QEMU through bridge-helper-run as bhu1 with the setuid helper" {
-	qemu_start as_user bhu1 "$RUNU" --helper="$SUID" --br=br0 --use-vnet \
+	qemu_start as_user bhu1 "${CLEAN[@]}" "$RUNU" --helper="$SUID" --br=br0 --use-vnet \
 		--queues=2 -- sh -c "$QEMU_MQ"
 	qemu_mq_checks bhu1
 }

@@ -4,6 +4,7 @@
 # Tests against the real helper in a namespace live elsewhere.
 
 bats_require_minimum_version 1.5.0
+load common   # CLEAN
 
 setup() {
 	ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
@@ -33,7 +34,7 @@ usage_error() {
 }
 
 @test "one queue: fd 3 is the TAP, BRIDGE_HELPER_FDS=3" {
-	run "$RUN" --helper="$D/good" --br=br0 -- \
+	run "${CLEAN[@]}" "$RUN" --helper="$D/good" --br=br0 -- \
 		sh -c 'ls -l /proc/self/fd/3; echo "FDS=$BRIDGE_HELPER_FDS"'
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == *"/proc/self/fd/3 -> /dev/null" ]]
@@ -41,7 +42,7 @@ usage_error() {
 }
 
 @test "--queues=4: fds 3 to 6, BRIDGE_HELPER_FDS=3:4:5:6" {
-	run "$RUN" --helper="$D/good" --br=br0 --queues=4 -- \
+	run "${CLEAN[@]}" "$RUN" --helper="$D/good" --br=br0 --queues=4 -- \
 		sh -c 'for fd in 3 4 5 6; do readlink /proc/$$/fd/$fd; done; echo "FDS=$BRIDGE_HELPER_FDS"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '/dev/null\n%.0s' 1 2 3 4)
@@ -50,8 +51,7 @@ FDS=3:4:5:6" ]
 
 @test "the TAP fds are not close-on-exec, and nothing else of ours leaks" {
 	# Start from a process with only 0-2 open, so any extra fd is ours.
-	run bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
-		exec "$@"' _ "$RUN" --helper="$D/good" --br=br0 --queues=2 -- \
+	run "${CLEAN[@]}" "$RUN" --helper="$D/good" --br=br0 --queues=2 -- \
 		ls -l /proc/self/fd
 	[ "$status" -eq 0 ]
 	# COMMAND is ls itself (a shell would add fds of its own); drop the
@@ -61,15 +61,39 @@ FDS=3:4:5:6" ]
 	[ "$fds" = "0 1 2 3 4 " ]
 }
 
-@test "caller's fds: 3.. replaced by the TAP, others kept for COMMAND, none reach the helper" {
+@test "caller's fds: never replaced, kept for COMMAND, none reach the helper; the TAP takes the lowest free ones" {
 	# fd-check exits 9 if it sees any fd but 0-3.
-	run bash -c 'exec 3</etc/passwd 4</etc/passwd 7</etc/passwd; exec "$@"' _ \
-		"$RUN" --helper="$D/fd-check" --br=br0 --queues=2 -- \
-		sh -c 'readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/7'
+	run bash -c 'exec 3</etc/passwd 4</etc/passwd 6</etc/passwd; exec "$@"' _ \
+		"$RUN" --helper="$D/fd-check" --br=br0 --queues=3 -- \
+		sh -c 'for fd in 3 4 5 6 7 8; do readlink /proc/$$/fd/$fd; done; echo "FDS=$BRIDGE_HELPER_FDS"'
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = /dev/null ]
-	[ "${lines[1]}" = /dev/null ]
-	[ "${lines[2]}" = /etc/passwd ]
+	[ "$output" = "/etc/passwd
+/etc/passwd
+/dev/null
+/etc/passwd
+/dev/null
+/dev/null
+FDS=5:7:8" ]
+}
+
+@test "nested runs: the inner one keeps the outer's fds and takes the next free ones; the variables are the inner's" {
+	run "${CLEAN[@]}" "$RUN" --helper="$D/good" --br=br0 --queues=2 -- \
+		"$RUN" --helper="$D/good" --br=br1 -- \
+		sh -c 'readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/5
+			[ -e /proc/$$/fd/6 ] || echo "6 not open"
+			echo "FDS=$BRIDGE_HELPER_FDS"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "/dev/null
+/dev/null
+/dev/null
+6 not open
+FDS=5" ]
+	# the documented way to keep the outer values
+	run "${CLEAN[@]}" "$RUN" --helper="$D/good" --br=br0 --queues=2 -- \
+		sh -c 'BR0_FDS=$BRIDGE_HELPER_FDS exec "$0" --helper="$1" --br=br1 -- \
+			sh -c "echo \$BR0_FDS \$BRIDGE_HELPER_FDS"' "$RUN" "$D/good"
+	[ "$status" -eq 0 ]
+	[ "$output" = "3:4 5" ]
 }
 
 @test "BRIDGE_HELPER_IFNAME: a stale value is not passed on when the name is unknown" {
@@ -79,23 +103,23 @@ FDS=3:4:5:6" ]
 	[ "$output" = unset ]
 }
 
-@test "denied: the helper's reason, exit 1, COMMAND never runs" {
+@test "denied: the helper's reason, exit 125, COMMAND never runs" {
 	run "$RUN" --helper="$D/deny" --br=br0 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 3: bridge-helper: br0: denied by test" ]
 	[ ! -e "$MARKER" ]
 }
 
-@test "missing helper: exit 1, COMMAND never runs" {
+@test "missing helper: exit 125, COMMAND never runs" {
 	run "$RUN" --helper="$D/nonexistent" --br=br0 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: cannot run helper $D/nonexistent: No such file or directory" ]
 	[ ! -e "$MARKER" ]
 }
 
-@test "--timeout: a hanging helper is killed, exit 1, COMMAND never runs" {
+@test "--timeout: a hanging helper is killed, exit 125, COMMAND never runs" {
 	run "$RUN" --helper="$D/hang" --br=br0 --timeout=1 -- touch "$MARKER"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper did not answer within 1000 ms: killed" ]
 	[ ! -e "$MARKER" ]
 }

@@ -71,6 +71,11 @@ taps_gone() { until_taps 0; }
 # Print KEY's value from tapinfo output in $output.
 field() { printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1; }
 
+# "${CLEAN[@]}" CMD...: run CMD with only fds 0-2 open (bats keeps some of
+# its own open), as from a login shell: any fd from 3 up that CMD sees came
+# from what it ran (bridge-helper-run).
+CLEAN=(bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' _)
+
 # --- users ------------------------------------------------------------------
 TEST_USERS="bhu1 bhu2 bhu3"
 TEST_GROUPS="bhg1 bhg2"
@@ -123,20 +128,34 @@ users_privbin_teardown() { privbin_teardown; users_teardown; }
 
 privbin_teardown() { [ -n "${PRIVDIR:-}" ] && rm -rf "$PRIVDIR"; true; }
 
-# as_user [--tun-0666] USER CMD...: see the top of this file. With
-# --tun-0666, /dev/net/tun is replaced (in the private mount namespace only)
-# by a node of the same device with mode 0666, as Debian's udev makes it.
+# as_user [--tun-0666] [--usr-local] USER CMD...: see the top of this file.
+# With --tun-0666, /dev/net/tun is replaced (in the private mount namespace
+# only) by a node of the same device with mode 0666, as Debian's udev makes
+# it. With --usr-local, /usr/local is an overlay whose upper layer is
+# $OVDIR/lu: files put there (e.g. lu/libexec/bridge-helper) appear as
+# installed by `make install`.
 as_user() {
-	local tun=0
-	[ "$1" = --tun-0666 ] && { tun=1; shift; }
+	local tun=0 usrlocal=0
+	while :; do
+		case "$1" in
+		--tun-0666) tun=1; shift ;;
+		--usr-local) usrlocal=1; shift ;;
+		*) break ;;
+		esac
+	done
 	local user="$1"
 	shift
 	ip netns exec "$NS" unshare -m --propagation private \
 		"$BASH" -c '
 		set -e
-		acldir=$1 up=$2 tun=$3 user=$4; shift 4
+		acldir=$1 up=$2 tun=$3 usrlocal=$4 user=$5; shift 5
 		mkdir -p "$up/u" "$up/w" "$up/dev"
 		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$up/u,workdir=$up/w" /etc
+		if [ "$usrlocal" = 1 ]; then
+			mkdir -p "$up/lu" "$up/lw"
+			mount -t overlay overlay \
+				-o "lowerdir=/usr/local,upperdir=$up/lu,workdir=$up/lw" /usr/local
+		fi
 		mkdir -p /etc/bridge-helper
 		mount --bind "$acldir" /etc/bridge-helper
 		if [ "$tun" = 1 ]; then
@@ -146,7 +165,7 @@ as_user() {
 		fi
 		exec setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
 			--inh-caps=-all -- sh -c "exec \"\$@\"" sh "$@"
-	' bash "$ACLDIR" "$OVDIR" "$tun" "$user" "$@"
+	' bash "$ACLDIR" "$OVDIR" "$tun" "$usrlocal" "$user" "$@"
 }
 
 # --- a clean tree -------------------------------------------------------------

@@ -14,6 +14,7 @@
  *   short        send 1 fd whatever was asked, exit 0
  *   deny         print "bridge-helper: BR: denied by test", exit 3
  *   ugly         print a first line full of control characters, exit 4
+ *   usage        print "bridge-helper: bad option (see --help)", exit 2
  *   chatty       print one line then 256 KiB more on stderr, exit 1
  *   echo-args    print argv[1..] on one stderr line, exit 5
  *   spew         write to stderr forever
@@ -241,6 +242,9 @@ static int run_mode(const char *mode, const struct args *a, int argc, char **arg
 	} else if (!strcmp(mode, "deny")) {
 		fprintf(stderr, "bridge-helper: %s: denied by test\n", a->br);
 		return 3;
+	} else if (!strcmp(mode, "usage")) {
+		fputs("bridge-helper: bad option (see --help)\n", stderr);
+		return 2;
 	} else if (!strcmp(mode, "ugly")) {
 		fputs("\n\033[31mbridge-helper: evil\tthing\r\nsecond line\n", stderr);
 		return 4;

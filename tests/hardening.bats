@@ -94,6 +94,20 @@ bad() { echo "# $*" >&3; return 1; }
 	fi
 }
 
+@test "libbridge-helper.so.1: API 1 stays at version BRIDGE_HELPER_1, exactly; bh_open2 is BRIDGE_HELPER_2" {
+	local v1 want
+	# programs linked against the first release find every function they
+	# bind, at the version they recorded
+	v1=$(readelf --dyn-syms -W "$LIB" | awk '$8 ~ /@@BRIDGE_HELPER_1$/ && $4 == "FUNC" {
+		sub(/@.*/, "", $8); print $8 }' | sort | tr '\n' ' ')
+	want="bh_open bh_request_free bh_request_new bh_request_set_acl bh_request_set_helper "
+	want+="bh_request_set_queues bh_request_set_sndbuf bh_request_set_timeout "
+	want+="bh_request_set_vnet_hdr bh_strerror bh_tap_fd bh_tap_free bh_tap_name "
+	want+="bh_tap_queues bh_tap_take_fd bh_tap_vnet_hdr "
+	[ "$v1" = "$want" ] || bad "BRIDGE_HELPER_1 is: $v1"
+	readelf --dyn-syms -W "$LIB" | grep -Eq ' FUNC +GLOBAL +DEFAULT +[0-9]+ bh_open2@@BRIDGE_HELPER_2$'
+}
+
 @test "the library's soname is libbridge-helper.so.1" {
 	readelf -dW "$LIB" | grep -q '(SONAME) *Library soname: \[libbridge-helper.so.1\]'
 }

@@ -368,12 +368,55 @@ os.execv(sys.argv[1], sys.argv[1:])' "$HELPER" --fd=9 --acl="$ACL" --br=br0
 	refused 2 "$(usage_msg "unknown or malformed option 'br0'")" br0
 }
 
-@test "usage: repeated options" {
+@test "usage: repeated options that conflict, or that QEMU never repeats" {
 	acl_write <<<"allow br0"
-	refused 2 "$(usage_msg "option --br given twice")" --br=br0 --br=br0
-	refused 2 "$(usage_msg "option --use-vnet given twice")" --use-vnet --use-vnet --br=br0
+	refused 2 "$(usage_msg "conflicting --br=br0 and --br=br1: give one bridge")" \
+		--br=br0 --br=br1
+	refused 2 "$(usage_msg "conflicting --br=br0 and --br=br1: give one bridge")" \
+		--br=br0 --use-vnet --br=br0 --br=br1
 	refused 2 "$(usage_msg "option --queues given twice")" --queues=2 --queues=2 --br=br0
+	refused 2 "$(usage_msg "option --queues given twice")" --queues=2 --queues=3 --br=br0
+	refused 2 "$(usage_msg "option --sndbuf given twice")" --sndbuf=9000 --sndbuf=9000 --br=br0
 	refused 2 "$(usage_msg "option --fd given twice")" --fd=5 --br=br0
+	refused_direct 2 "$(usage_msg "option --check given twice")" --check --check --br=br0
+}
+
+@test "usage: an option without its '=' says how to write it (QEMU's helper=\"... --br br0\")" {
+	acl_write <<<"allow br0"
+	# QEMU adds --br=br0 when its helper string has no "--br=": the helper
+	# sees "--br" "br1" ... "--br=br0"
+	refused 2 "$(usage_msg "option --br needs its value after '=': --br=...")" \
+		--br br1 --use-vnet --br=br0
+	refused 2 "$(usage_msg "option --queues needs its value after '=': --queues=...")" \
+		--queues 2 --br=br0
+	refused_direct 2 "$(usage_msg "option --user needs its value after '=': --user=...")" \
+		--check --br=br0 --user root
+}
+
+@test "QEMU's argv repeats --use-vnet (and a string's --br=): accepted, same meaning" {
+	acl_write <<<"allow br0"
+	# helper="bridge-helper --use-vnet --br=br0": QEMU runs
+	# sh -c 'bridge-helper --use-vnet --br=br0 --use-vnet --fd=N'
+	run tinfo -- --use-vnet --br=br0 --use-vnet
+	[ "$status" -eq 0 ]
+	[ "$(field fds)" = 1 ]
+	[ "$(field vnet_hdr)" = 1 ]
+	# five times, and --br= twice with the same bridge
+	run tinfo --then='ip -d link show $TAP' -- --use-vnet --br=br0 --use-vnet \
+		--use-vnet --br=br0 --use-vnet --use-vnet
+	[ "$status" -eq 0 ]
+	[ "$(field vnet_hdr)" = 1 ]
+	[[ "$output" == *" master br0 "* ]]
+	# --check takes --br= twice with one name too
+	run nsx "$HELPER" --check --acl="$ACL" --br=br0 --br=br0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"br0: allowed by $ACL:1"* ]]
+	# --use-vnet is still not for --check and --lint
+	refused_direct 2 "$(usage_msg "--check takes only --br, --acl, --user, --sndbuf")" \
+		--check --use-vnet --use-vnet --br=br0
+	refused_direct 2 "$(usage_msg "--lint takes no other option but --acl")" \
+		--lint --use-vnet --use-vnet
+	[ "$(tap_count)" -eq 0 ]
 }
 
 @test "usage: --acl given twice" {

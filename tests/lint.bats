@@ -81,3 +81,16 @@ setup() { ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"; }
 	[ "$(head -n 1 "$d/args.c")" = "/* SPDX-License-Identifier: GPL-2.0-or-later */" ]
 	[ "$(cat "$d/fdpass.c")" = "/* SPDX-License-Identifier: GPL-2.0-or-later */" ]
 }
+
+@test "man pages: every .Dd is a real date, none before the first page (November 22, 2026) nor in the future" {
+	local page d t first today
+	first=$(date -u -d 'November 22, 2026' +%s)
+	today=$(date -u +%s)
+	for page in "$ROOT"/man/*.[0-9]; do
+		d=$(sed -n 's/^\.Dd //p' "$page")
+		echo "# ${page##*/}: $d"   # shown if the test fails
+		[[ "$d" =~ ^(January|February|March|April|May|June|July|August|September|October|November|December)\ [1-9][0-9]?,\ 20[0-9][0-9]$ ]]
+		t=$(date -u -d "$d" +%s)
+		[ "$t" -ge "$first" ] && [ "$t" -le "$today" ]
+	done
+}

@@ -2,6 +2,8 @@
  *
  *   tests/test_client [--fake PATH]              against tests/fake-helper
  *   tests/test_client --real BRIDGE HELPER ACL   against the real helper
+ *   tests/test_client --open2 BRIDGE HELPER      one bh_open2() for BRIDGE:
+ *                          prints "status=NAME" (bh_strerror) and the message
  *
  * Fake mode needs no privilege: it symlinks fake-helper (default: next to
  * this binary) under each mode's name in a temporary directory. Real mode
@@ -44,7 +46,7 @@ static char fake_dir[PATH_MAX];
 
 static const char *const modes[] = {
 	"good", "slow", "exit0-nofd", "byte-nofd", "two-fds", "two-msgs",
-	"short", "deny", "ugly", "chatty", "echo-args", "spew", "flood", "hang",
+	"short", "deny", "usage", "ugly", "chatty", "echo-args", "spew", "flood", "hang",
 	"hang-closed",
 	"suicide", "fd-check",
 };
@@ -321,6 +323,8 @@ static void test_failures(void)
 {
 	expect_fail("deny", 1, 10000, BH_E_HELPER,
 		    "helper exited with status 3: bridge-helper: br0: denied by test");
+	expect_fail("usage", 1, 10000, BH_E_HELPER,
+		    "helper exited with status 2: bridge-helper: bad option (see --help)");
 	expect_fail("ugly", 1, 10000, BH_E_HELPER,
 		    "helper exited with status 4: ?[31mbridge-helper: evil thing");
 	expect_fail("chatty", 1, 10000, BH_E_HELPER,
@@ -335,6 +339,46 @@ static void test_failures(void)
 	expect_fail("two-msgs", 256, 10000, BH_E_PROTOCOL,
 		    "helper sent 257 fds, expected 256");
 	expect_fail("short", 4, 10000, BH_E_PROTOCOL, "helper sent 1 fd, expected 4");
+}
+
+/* bh_open2(): the class of the helper's exit status (bridge-helper(8)),
+ * the same message as bh_open(); every other outcome as bh_open(). */
+static void test_classes(void)
+{
+	static const struct { const char *mode; int status; const char *msg; } cases[] = {
+		{ "chatty", BH_E_HELPER,
+		  "helper exited with status 1: bridge-helper: chatty first line" },
+		{ "usage", BH_E_USAGE,
+		  "helper exited with status 2: bridge-helper: bad option (see --help)" },
+		{ "deny", BH_E_DENIED,
+		  "helper exited with status 3: bridge-helper: br0: denied by test" },
+		{ "ugly", BH_E_CONFIG,
+		  "helper exited with status 4: ?[31mbridge-helper: evil thing" },
+		{ "echo-args", BH_E_HELPER,
+		  "helper exited with status 5: --fd=3 --br=br0 --queues=2" },
+		{ "suicide", BH_E_SIGNAL, "helper killed by signal SIGKILL" },
+		{ "short", BH_E_PROTOCOL, "helper sent 1 fd, expected 2" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bh_request *req = fake_request(cases[i].mode, 2, 10000);
+		struct bh_tap *tap = NULL;
+		char msg[1024];
+		int before = count_fds();
+		int r = bh_open2(req, &tap, msg, sizeof(msg));
+
+		bh_request_free(req);
+		OK(r == -cases[i].status && !strcmp(msg, cases[i].msg) && !tap,
+		   "bh_open2 %s: %s, \"%s\" (got %d, \"%s\")", cases[i].mode,
+		   bh_strerror(cases[i].status), cases[i].msg, r, msg);
+		OK(count_fds() == before && no_children(),
+		   "bh_open2 %s: no fd leaked, helper reaped", cases[i].mode);
+	}
+	OK(!strcmp(bh_strerror(-BH_E_DENIED), "denied by the helper's policy") &&
+	   !strcmp(bh_strerror(BH_E_CONFIG), "the helper's configuration is bad") &&
+	   !strcmp(bh_strerror(BH_E_USAGE), "the helper refused the request's options") &&
+	   !strcmp(bh_strerror(BH_E_USAGE + 1), "unknown error"),
+	   "bh_strerror names the API 2 classes");
 }
 
 static void test_timeouts(void)
@@ -620,6 +664,7 @@ static int fake_main(void)
 	test_good(1, 0);
 	test_argv();
 	test_failures();
+	test_classes();
 	test_timeouts();
 	test_nohelper();
 	test_hostile_caller();
@@ -827,18 +872,26 @@ static void real_sndbuf(void)
 	bh_tap_free(tap);
 }
 
-/* A request for BRIDGE that the helper refuses with WANT; nothing created. */
-static void real_refused(const char *bridge, const char *want, const char *what)
+/* A request for BRIDGE (with ACL, if not NULL) that the helper refuses with
+ * WANT: BH_E_HELPER from bh_open(), CLASS from bh_open2(); nothing created. */
+static void real_refused(const char *bridge, const char *acl, int class,
+			 const char *want, const char *what)
 {
 	struct bh_request *req = real_request(bridge);
 	struct bh_tap *tap = NULL;
-	char msg[1024];
+	char msg[1024], msg2[1024];
 	int taps = count_taps(), fds = count_fds();
-	int r = bh_open(req, &tap, msg, sizeof(msg));
+	int r, r2;
 
+	if (acl)
+		bh_request_set_acl(req, acl);
+	r = bh_open(req, &tap, msg, sizeof(msg));
+	r2 = bh_open2(req, &tap, msg2, sizeof(msg2));
 	bh_request_free(req);
 	OK(r == -BH_E_HELPER && !strcmp(msg, want), "real: %s: \"%s\" (got %d \"%s\")",
 	   what, want, r, msg);
+	OK(r2 == -class && !strcmp(msg2, want), "real: %s: bh_open2: %s (got %d \"%s\")",
+	   what, bh_strerror(class), r2, msg2);
 	OK(tap == NULL && count_taps() == taps && count_fds() == fds,
 	   "real: %s: no result, no TAP, no fd", what);
 }
@@ -852,14 +905,37 @@ static int real_main(void)
 	real_multiqueue(4);
 	real_sndbuf();
 	real_threads();
-	real_refused("bhnosuchbr0", "helper exited with status 1: bridge-helper: "
-		     "bhnosuchbr0: no such bridge", "a missing bridge");
-	real_refused("bhdenied0", "helper exited with status 3: bridge-helper: "
-		     "bhdenied0: denied: no rule matches", "a bridge the ACL denies");
+	real_refused("bhnosuchbr0", NULL, BH_E_HELPER, "helper exited with status 1: "
+		     "bridge-helper: bhnosuchbr0: no such bridge", "a missing bridge");
+	real_refused("bhdenied0", NULL, BH_E_DENIED, "helper exited with status 3: "
+		     "bridge-helper: bhdenied0: denied: no rule matches",
+		     "a bridge the ACL denies");
+	if (!*real_acl)   /* a privileged helper: --acl is a usage error */
+		real_refused(real_bridge, "/tmp/any.conf", BH_E_USAGE,
+			     "helper exited with status 2: bridge-helper: --acl is "
+			     "refused: running privileged (setuid or file capability); "
+			     "the ACL is /etc/bridge-helper/bridge.conf", "--acl");
 	OK(count_taps() == 0, "real: no TAP left");
 	OK(count_fds() == before, "real: no fd leaked");
 	OK(no_children(), "real: no child left");
 	return tap_done();
+}
+
+/* --open2: what a program sees, for the bats suites to compare. */
+static int open2_main(const char *bridge, const char *helper)
+{
+	struct bh_request *req = bh_request_new(bridge);
+	struct bh_tap *tap = NULL;
+	char msg[1024];
+	int r;
+
+	if (!req || bh_request_set_helper(req, helper) < 0)
+		return 99;
+	r = bh_open2(req, &tap, msg, sizeof(msg));
+	bh_request_free(req);
+	printf("status=%s\n%s\n", bh_strerror(r), r < 0 ? msg : bh_tap_name(tap));
+	bh_tap_free(tap);
+	return 0;
 }
 
 /* --- main --------------------------------------------------------------- */
@@ -886,6 +962,8 @@ int main(int argc, char **argv)
 		real_acl = argv[4];
 		return real_main();
 	}
+	if (argc == 4 && !strcmp(argv[1], "--open2"))
+		return open2_main(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "--fake")) {
 		if (!realpath(argv[2], fake_bin)) {   /* symlinks need it absolute */
 			perror(argv[2]);
@@ -895,7 +973,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 1) {
 		fprintf(stderr, "usage: test_client [--fake PATH] | "
-			"--real BRIDGE HELPER ACL\n");
+			"--real BRIDGE HELPER ACL | --open2 BRIDGE HELPER\n");
 		return 2;
 	}
 	default_fake_bin();

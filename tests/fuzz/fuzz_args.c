@@ -4,7 +4,9 @@
  * "bridge-helper"). Checked on every input, besides what the sanitizers
  * see: the error text is a bounded, terminated line; a successful parse
  * gives a request bridge-helper can act on (valid bridge name, fd >= 3,
- * 1..256 queues, sndbuf in 0..INT_MAX, strings pointing into argv).
+ * 1..256 queues, sndbuf in 0..INT_MAX, strings pointing into argv), and
+ * every --br= in argv names that one bridge (a repeated --br= is accepted
+ * only with the same name: two bridges conflict).
  */
 #include <limits.h>
 #include <stdint.h>
@@ -80,6 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(a.sndbuf >= 0);
 			CHECK(!a.acl || (*a.acl && in_argv(argv, argc, a.acl)));
 			CHECK(!a.user || a.mode == MODE_CHECK);
+			for (int i = 1; i < argc; i++)
+				CHECK(strncmp(argv[i], "--br=", 5) != 0 ||
+				      !strcmp(argv[i] + 5, a.br));
 			break;
 		case MODE_LINT:
 			CHECK(!a.br && a.fd == -1 && !a.user);
