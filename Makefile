@@ -101,6 +101,49 @@ client.lo client_spawn.lo client_recv.lo: bridge-helper.h client_int.h
 client_recv.lo: fdpass.h
 run.o: bridge-helper.h
 
+# --- service mode: bridge-helperd, bridge-helper-client, systemd units --------
+# The daemon is the service door (core, policy, mechanism); the client side
+# (bridge-helper-client, the library's service path) uses only svcmsg.c
+# (the pure protocol), fdpass.c and client_svc.c -- and, in
+# bridge-helper-client, the pure args.c. See bridge-helperd(8).
+SBINDIR        ?= $(PREFIX)/sbin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SOCKET_PATH    := /run/bridge-helper/socket
+BASE_CFLAGS    += -DBH_SOCKET_PATH='"$(SOCKET_PATH)"'
+SVC_PROGS      := bridge-helperd bridge-helper-client
+SVC_OBJS       := service.o svc_listen.o svc_loop.o svc_serve.o svc_policy.o \
+                  svcmsg.o core.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
+SVC_CLIENT_OBJS := bhclient.o client_svc.o svcmsg.o fdpass.o args.o
+SVC_UNITS      := systemd/bridge-helper.socket systemd/bridge-helper.service
+all: $(SVC_PROGS) $(SVC_UNITS)
+
+bridge-helperd: $(SVC_OBJS)
+	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $^ $(LIBMNL) $(LIBCAPNG_HELPER)
+bridge-helper-client: $(SVC_CLIENT_OBJS)
+	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $^
+systemd/%: systemd/%.in Makefile
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SOCKET_PATH@|$(SOCKET_PATH)|g' \
+	    -e 's|@SOCKET_DIR@|$(dir $(SOCKET_PATH))|g' $< > $@
+
+service.o svc_listen.o svc_loop.o svc_serve.o svc_policy.o: svc.h core.h acl.h
+service.o: priv.h tap.h
+svc_serve.o: svcmsg.h fdpass.h tap.h
+core.o: core.h acl.h netlink.h tap.h
+svcmsg.o svcmsg.lo: svcmsg.h
+client_svc.o client_svc.lo: client_svc.h svcmsg.h fdpass.h
+bhclient.o: args.h client_svc.h svcmsg.h fdpass.h
+
+.PHONY: install-service clean-service
+install: install-service
+install-service: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 bridge-helperd $(DESTDIR)$(SBINDIR)/bridge-helperd
+	install -m 0755 bridge-helper-client $(DESTDIR)$(LIBEXECDIR)/bridge-helper-client
+	install -m 0644 $(SVC_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+clean: clean-service
+clean-service:
+	rm -f $(SVC_PROGS) $(SVC_UNITS)
+
 # --- tests -----------------------------------------------------------------
 tests/unit_acl: tests/unit_acl.c $(ACL_SRCS) acl.h acl_int.h tests/tap.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS)
