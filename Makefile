@@ -55,7 +55,8 @@ endif
 
 ACL_SRCS    := acl.c acl_parse.c acl_scan.c acl_file.c
 HELPER_OBJS := helper.o args.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
-LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
+LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo \
+               client_service.lo client_op.lo client_svc.lo svcmsg.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
 PROGS       := bridge-helper bridge-helper-run
@@ -131,6 +132,7 @@ svc_serve.o: svcmsg.h fdpass.h tap.h
 core.o: core.h acl.h netlink.h tap.h
 svcmsg.o svcmsg.lo: svcmsg.h
 client_svc.o client_svc.lo: client_svc.h svcmsg.h fdpass.h
+client_service.lo client_op.lo: client_service.h client_svc.h client_int.h bridge-helper.h
 bhclient.o: args.h client_svc.h svcmsg.h fdpass.h
 
 .PHONY: install-service clean-service

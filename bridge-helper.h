@@ -35,6 +35,8 @@ struct bh_request *bh_request_new(const char *bridge);
 void bh_request_free(struct bh_request *req);
 
 /* Setters return 0, or -EINVAL / -ENOMEM and leave the request unchanged.
+ * (The ACL is the helper's: a request with one set never goes to the
+ * service; in BH_MODE_SERVICE, bh_open() refuses it with BH_E_INVAL.)
  * A NULL path restores the default (the installed helper; the system ACL). */
 int bh_request_set_helper(struct bh_request *req, const char *path);
 int bh_request_set_vnet_hdr(struct bh_request *req, bool on);
@@ -61,6 +63,37 @@ const char *bh_tap_name(const struct bh_tap *tap);
 bool bh_tap_vnet_hdr(const struct bh_tap *tap);
 /* Close the fds still owned and free. The TAP vanishes with its last fd. */
 void bh_tap_free(struct bh_tap *tap);
+
+/* --- since BH_1.1: service mode (bridge-helperd(8)) ---------------------- */
+
+/* Where bh_open() gets the TAP: AUTO (the default) asks the service when its
+ * socket answers (connect succeeds) and otherwise spawns the helper; SERVICE
+ * and HELPER insist on one. Results and messages are the same either way. */
+enum bh_mode {
+	BH_MODE_AUTO = 0,
+	BH_MODE_SERVICE = 1,
+	BH_MODE_HELPER = 2,
+};
+
+int bh_request_set_mode(struct bh_request *req, enum bh_mode mode);
+/* The service's socket; NULL restores the default, /run/bridge-helper/socket. */
+int bh_request_set_socket(struct bh_request *req, const char *path);
+
+/* The same as bh_open(), for event loops: start, then call bh_op_step()
+ * whenever bh_op_fd() is readable (poll it for POLLIN) or bh_op_timeout()
+ * milliseconds have passed, until it returns 0 (*TAP set) or -status (the
+ * message in ERRBUF). It returns 1 while the operation goes on. REQ may be
+ * freed once bh_open_start() has returned. bh_op_free() ends an operation
+ * at any point (a running helper is killed and reaped, a received TAP
+ * closed). bh_open_start() returns 0 and sets *OP, or -status. */
+struct bh_op;
+int bh_open_start(const struct bh_request *req, struct bh_op **op,
+		  char *errbuf, size_t errlen);
+int bh_op_fd(const struct bh_op *op);
+int bh_op_timeout(const struct bh_op *op);   /* ms; -1: wait for the fd */
+int bh_op_step(struct bh_op *op, struct bh_tap **tap, char *errbuf,
+	       size_t errlen);
+void bh_op_free(struct bh_op *op);
 
 /* A static string naming STATUS (an enum bh_status, positive or negated). */
 const char *bh_strerror(int status);

@@ -96,6 +96,7 @@ BH_EXPORT void bh_request_free(struct bh_request *req)
 	free(req->bridge);
 	free(req->helper);
 	free(req->acl);
+	free(req->socket);
 	free(req);
 }
 
@@ -217,8 +218,14 @@ static int judge_fds(const struct xfer *x, struct errmsg *m)
 	return 0;
 }
 
+int client_exit_class(int status)
+{
+	(void)status;                 /* 1..4: the helper (or service) refused */
+	return BH_E_HELPER;
+}
+
 /* WAITED is reap()'s result, STATUS the helper's wait status. */
-static int judge(const struct xfer *x, int waited, int status, struct errmsg *m)
+int client_judge(const struct xfer *x, int waited, int status, struct errmsg *m)
 {
 	char line[ERR_CAP], sb[32], eb[128];
 	const char *sep;
@@ -230,7 +237,8 @@ static int judge(const struct xfer *x, int waited, int status, struct errmsg *m)
 		return fail(m, BH_E_SIGNAL, "helper killed by signal %s%s%s",
 			    signame(WTERMSIG(status), sb, sizeof(sb)), sep, line);
 	if (!waited && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		return fail(m, BH_E_HELPER, "helper exited with status %d%s%s",
+		return fail(m, client_exit_class(WEXITSTATUS(status)),
+			    "helper exited with status %d%s%s",
 			    WEXITSTATUS(status), sep, line);
 	r = judge_fds(x, m);
 	if (r < 0 && waited)  /* status unknown (SIGCHLD ignored?) */
@@ -252,7 +260,7 @@ static int tun_info(int fd, struct ifreq *ifr)
 /* Fill the TAP's name and vnet_hdr flag. An fd that is not a TUN/TAP at all
  * leaves the name empty (a test double sending /dev/null); a TUN device or
  * queues of different devices are protocol errors. */
-static int describe(struct bh_tap *t, struct errmsg *m)
+int client_describe(struct bh_tap *t, struct errmsg *m)
 {
 	struct ifreq ifr, other;
 
@@ -274,7 +282,7 @@ static int describe(struct bh_tap *t, struct errmsg *m)
 
 /* --- bh_open ------------------------------------------------------------ */
 
-static struct bh_tap *tap_new(unsigned n)
+struct bh_tap *client_tap_new(unsigned n)
 {
 	struct bh_tap *t = calloc(1, sizeof(*t) + n * sizeof(int));
 
@@ -300,8 +308,8 @@ static int converse(struct child *c, struct xfer *x, unsigned timeout_ms,
 	if (r < 0 && r != -ECHILD)
 		return fail(m, BH_E_SYSTEM, "cannot wait for helper: %s",
 			    errstr(-r, eb, sizeof(eb)));
-	r = judge(x, r, status, m);
-	return r < 0 ? r : describe(x->tap, m);
+	r = client_judge(x, r, status, m);
+	return r < 0 ? r : client_describe(x->tap, m);
 }
 
 BH_EXPORT int bh_open(const struct bh_request *req, struct bh_tap **tapp,
@@ -319,10 +327,13 @@ BH_EXPORT int bh_open(const struct bh_request *req, struct bh_tap **tapp,
 		return fail(&m, BH_E_INVAL, "bh_open: no request or no result pointer");
 	*tapp = NULL;
 	memset(&x, 0, sizeof(x));
-	x.tap = tap_new(req->queues);
+	deadline = client_deadline(req->timeout_ms);
+	r = client_service_open(req, tapp, deadline, &m);
+	if (r <= 0)
+		return r;                       /* the service answered */
+	x.tap = client_tap_new(req->queues);
 	if (!x.tap)
 		return fail(&m, BH_E_SYSTEM, "out of memory");
-	deadline = client_deadline(req->timeout_ms);
 	r = client_spawn(&c, req, &m);
 	if (r == 0)
 		r = converse(&c, &x, req->timeout_ms, deadline, &m);

@@ -28,7 +28,7 @@
 #define EXIT_NOENT  127
 
 enum opt_id { OPT_HELPER, OPT_ACL, OPT_BR, OPT_VNET, OPT_QUEUES, OPT_SNDBUF,
-	      OPT_TIMEOUT, OPT_COUNT };
+	      OPT_TIMEOUT, OPT_SOCKET, OPT_COUNT };
 
 static const struct optdef {
 	const char *name;
@@ -41,11 +41,13 @@ static const struct optdef {
 	[OPT_QUEUES] = { "queues", true },
 	[OPT_SNDBUF] = { "sndbuf", true },
 	[OPT_TIMEOUT] = { "timeout", true },
+	[OPT_SOCKET] = { "socket", true },
 };
 
 struct opts {
 	const char *helper;    /* NULL: the library's default, BH_HELPER_PATH */
 	const char *acl;
+	const char *socket;    /* NULL: the library's default */
 	const char *bridge;
 	bool vnet;
 	unsigned long queues;
@@ -71,13 +73,16 @@ static void die(int status, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--helper=PATH] [--acl=FILE] --br=BRIDGE [--use-vnet]\n"
-		"       [--queues=N] [--sndbuf=BYTES] [--timeout=SECONDS] -- COMMAND [ARG...]\n"
+		"usage: " PROG " [--helper=PATH] [--socket=PATH] [--acl=FILE] --br=BRIDGE\n"
+		"       [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--timeout=SECONDS]\n"
+		"       -- COMMAND [ARG...]\n"
 		"       " PROG " --help | --version\n"
 		"\n"
-		"Get a TAP attached to BRIDGE from bridge-helper, pass its N queue fds\n"
+		"Get a TAP attached to BRIDGE from the bridge-helperd service (when its\n"
+		"socket answers) or else from bridge-helper, pass its N queue fds\n"
 		"to COMMAND as fds 3, 4, ... and run it with BRIDGE_HELPER_FDS=3:4:...\n"
-		"and BRIDGE_HELPER_IFNAME set. Default helper: " BH_HELPER_PATH "\n");
+		"and BRIDGE_HELPER_IFNAME set. Default helper: " BH_HELPER_PATH "\n"
+		"Default socket: " BH_SOCKET_PATH "\n");
 }
 
 /* Digits only, in [MIN, MAX]; exit 2 otherwise. */
@@ -105,6 +110,7 @@ static void store(struct opts *o, enum opt_id id, const char *v)
 	switch (id) {
 	case OPT_HELPER: o->helper = v; break;
 	case OPT_ACL: o->acl = v; break;
+	case OPT_SOCKET: o->socket = v; break;
 	case OPT_BR: o->bridge = v; break;
 	case OPT_VNET: o->vnet = true; break;
 	case OPT_QUEUES: o->queues = number(name, v, 1, 256); break;
@@ -174,6 +180,8 @@ static struct bh_request *make_request(const struct opts *o)
 		die(EXIT_FAIL, "out of memory");
 	if (o->helper && bh_request_set_helper(req, o->helper) < 0)
 		die(EXIT_USAGE, "--helper: invalid path '%s'", o->helper);
+	if (o->socket && bh_request_set_socket(req, o->socket) < 0)
+		die(EXIT_USAGE, "--socket: invalid path '%s'", o->socket);
 	if (o->acl && bh_request_set_acl(req, o->acl) < 0)
 		die(EXIT_USAGE, "--acl: invalid path '%s'", o->acl);
 	if (bh_request_set_vnet_hdr(req, o->vnet) < 0 ||
