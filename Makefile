@@ -135,6 +135,10 @@ client_svc.o client_svc.lo: client_svc.h svcmsg.h fdpass.h
 client_service.lo client_op.lo: client_service.h client_svc.h client_int.h bridge-helper.h
 bhclient.o: args.h client_svc.h svcmsg.h fdpass.h
 
+tests: tests/test_svc
+tests/test_svc: tests/test_svc.c libbridge-helper.a bridge-helper.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/test_svc.c libbridge-helper.a $(ALL_LDFLAGS)
+
 .PHONY: install-service clean-service
 install: install-service
 install-service: all
@@ -144,7 +148,7 @@ install-service: all
 	install -m 0644 $(SVC_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
 clean: clean-service
 clean-service:
-	rm -f $(SVC_PROGS) $(SVC_UNITS)
+	rm -f $(SVC_PROGS) $(SVC_UNITS) tests/test_svc
 
 # --- tests -----------------------------------------------------------------
 tests/unit_acl: tests/unit_acl.c $(ACL_SRCS) acl.h acl_int.h tests/tap.h
