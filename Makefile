@@ -54,7 +54,7 @@ LIBCAPNG_HELPER := -Wl,-Bstatic $(LIBCAPNG) -Wl,-Bdynamic
 endif
 
 ACL_SRCS    := acl.c acl_parse.c acl_scan.c acl_file.c
-HELPER_OBJS := helper.o args.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
+HELPER_OBJS := helper.o args.o priv.o core.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo \
                client_service.lo client_op.lo client_svc.lo svcmsg.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
@@ -91,7 +91,8 @@ bridge-helper.pc: bridge-helper.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    $< > $@
 
-helper.o: acl.h args.h netlink.h priv.h tap.h fdpass.h
+helper.o: acl.h args.h core.h priv.h tap.h fdpass.h
+core.o: core.h acl.h netlink.h tap.h
 args.o: args.h tap.h
 priv.o: priv.h
 $(ACL_SRCS:.c=.o): acl.h acl_int.h
@@ -129,7 +130,6 @@ systemd/%: systemd/%.in Makefile
 service.o svc_listen.o svc_loop.o svc_serve.o svc_policy.o: svc.h core.h acl.h
 service.o: priv.h tap.h
 svc_serve.o: svcmsg.h fdpass.h tap.h
-core.o: core.h acl.h netlink.h tap.h
 svcmsg.o svcmsg.lo: svcmsg.h
 client_svc.o client_svc.lo: client_svc.h svcmsg.h fdpass.h
 client_service.lo client_op.lo: client_service.h client_svc.h client_int.h bridge-helper.h
