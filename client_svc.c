@@ -128,6 +128,13 @@ static int read_reply(struct svc_call *c)
 	ssize_t len = fdpass_recvmsg(c->fd, buf, sizeof(buf), c->fds,
 				     first, &n, MSG_DONTWAIT);
 
+	/* A service that refuses at once (too many connections) closes with
+	 * our request unread: the kernel reports ECONNRESET first, once, and
+	 * then the refusal it had queued. */
+	if (len == -ECONNRESET)
+		len = fdpass_recvmsg(c->fd, buf, sizeof(buf), c->fds, first, &n,
+				     MSG_DONTWAIT);
+
 	if (len == -EAGAIN)
 		return -EAGAIN;
 	if (len == -E2BIG || len == -EBADMSG)

@@ -39,7 +39,10 @@ def reply(s, timeout=10.0):
     if not r:
         return None, 0
     fds = array.array("i")
-    msg, anc, _flags, _ = s.recvmsg(16384, socket.CMSG_SPACE(253 * 4))
+    try:
+        msg, anc, _flags, _ = s.recvmsg(16384, socket.CMSG_SPACE(253 * 4))
+    except ConnectionResetError:   # refused at once: the reply follows
+        msg, anc, _flags, _ = s.recvmsg(16384, socket.CMSG_SPACE(253 * 4))
     for level, typ, data in anc:
         if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
             fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
@@ -71,7 +74,7 @@ def main():
             anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
         s.sendmsg([data], anc)
         msg, n = reply(s)
-        if msg is None:
+        if not msg:
             print("no reply")
         else:
             print("reply: " + "|".join(msg.decode("latin-1").rstrip("\n").split("\n")))
