@@ -230,13 +230,14 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz
-FUZZ_TARGETS := fuzz_acl fuzz_args fuzz_recv
+FUZZ_TARGETS := fuzz_acl fuzz_args fuzz_recv fuzz_svcmsg
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
                 -D_GNU_SOURCE -I. $(FUZZ_SAN)
 FUZZ_MAXLEN_fuzz_acl  := 4096
 FUZZ_MAXLEN_fuzz_args := 1024
 FUZZ_MAXLEN_fuzz_recv := 4096
+FUZZ_MAXLEN_fuzz_svcmsg := 9000
 FUZZ_OPTS_fuzz_acl    := -dict=tests/fuzz/acl.dict
 # Ways of reaching a path that fuzz_acl's sandbox (open and glob wrappers)
 # does not cover: acl*.o must call none of them.
@@ -263,6 +264,9 @@ $(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o args.h tap.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o
 $(FUZZ_DIR)/fuzz_recv: tests/fuzz/fuzz_recv.c $(FUZZ_DIR)/fdpass.o fdpass.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_recv.c $(FUZZ_DIR)/fdpass.o
+
+$(FUZZ_DIR)/fuzz_svcmsg: tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o svcmsg.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o
 
 $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/%
 	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/artifacts
