@@ -139,13 +139,21 @@ tests: tests/test_svc
 tests/test_svc: tests/test_svc.c libbridge-helper.a bridge-helper.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/test_svc.c libbridge-helper.a $(ALL_LDFLAGS)
 
-.PHONY: install-service clean-service
+.PHONY: install-service uninstall-service clean-service
 install: install-service
 install-service: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 bridge-helperd $(DESTDIR)$(SBINDIR)/bridge-helperd
 	install -m 0755 bridge-helper-client $(DESTDIR)$(LIBEXECDIR)/bridge-helper-client
 	install -m 0644 $(SVC_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8
+	ln -sf bridge-helperd.8 $(DESTDIR)$(MANDIR)/man8/bridge-helper-client.8
+uninstall: uninstall-service
+uninstall-service:
+	rm -f $(DESTDIR)$(SBINDIR)/bridge-helperd $(DESTDIR)$(LIBEXECDIR)/bridge-helper-client \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/bridge-helper.socket \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/bridge-helper.service \
+	    $(DESTDIR)$(MANDIR)/man8/bridge-helper-client.8
 clean: clean-service
 clean-service:
 	rm -f $(SVC_PROGS) $(SVC_UNITS) tests/test_svc

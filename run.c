@@ -1,5 +1,6 @@
-/* bridge-helper-run: get a TAP attached to a bridge from bridge-helper(8)
- * through libbridge-helper, place its fds at 3, 4, ... and exec COMMAND.
+/* bridge-helper-run: get a TAP attached to a bridge from bridge-helperd(8)
+ * or bridge-helper(8) through libbridge-helper (its auto mode), place its
+ * fds at 3, 4, ... and exec COMMAND.
  * See bridge-helper-run(1).
  *
  * Order: answer --help/--version, parse every option strictly (any doubt is
