@@ -121,8 +121,14 @@ all: $(SVC_PROGS) $(SVC_UNITS)
 
 bridge-helperd: $(SVC_OBJS)
 	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $^ $(LIBMNL) $(LIBCAPNG_HELPER)
+# bridge-helper-client is exec'd per launch (QEMU's helper=) and needs only
+# libc: linked statically (-static-pie keeps PIE, RELRO, BIND_NOW) it starts
+# in 1.1 ms instead of 1.6 ms (best of 300 execs; means 1.5-1.7 against
+# 2.4-4.3 on the loaded 2-core machine). Sanitizer runtimes need the
+# dynamic loader: then -pie.
+SVC_CLIENT_LINK := $(if $(SANITIZE),-pie,-static-pie)
 bridge-helper-client: $(SVC_CLIENT_OBJS)
-	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $^
+	$(CC) $(ALL_CFLAGS) $(SVC_CLIENT_LINK) $(ALL_LDFLAGS) -o $@ $^
 systemd/%: systemd/%.in Makefile
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SOCKET_PATH@|$(SOCKET_PATH)|g' \
 	    -e 's|@SOCKET_DIR@|$(dir $(SOCKET_PATH))|g' $< > $@
@@ -289,8 +295,8 @@ BENCH_PROGS := bench/bhbench bench/rsswrap bench/minhelper
 bench:
 	bench/run
 bench-build: all $(BENCH_PROGS)
-bench/bhbench: bench/bhbench.c libbridge-helper.a bridge-helper.h
-	$(CC) $(ALL_CFLAGS) -I. -o $@ bench/bhbench.c libbridge-helper.a \
+bench/bhbench: bench/bhbench.c bench/svcbench.c bench/svcbench.h libbridge-helper.a bridge-helper.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ bench/bhbench.c bench/svcbench.c libbridge-helper.a \
 	    $(ALL_LDFLAGS) $(LIBMNL) -lpthread -lm
 # Static and tiny: its own RSS must stay below the helper's (see rsswrap.c).
 bench/rsswrap: bench/rsswrap.c
