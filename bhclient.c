@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	if ((r = svc_call_start(&c, sock, &rq)) < 0)
 		die(EXIT_SYSTEM, "cannot reach bridge-helperd at %s: %s",
 		    sock ? sock : BH_SOCKET_PATH, strerror(-r));
-	if ((r = svc_call_run(&c, deadline())) < 0)
+	if (svc_call_run(&c, deadline()) < 0)
 		die(EXIT_SYSTEM, "bridge-helperd at %s: %s",
 		    sock ? sock : BH_SOCKET_PATH, c.err);
 	if (rq.op == SVCMSG_CHECK) {

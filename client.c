@@ -12,6 +12,7 @@
  * - The library never prints, never exits, never touches signal handlers.
  */
 #include "client_int.h"
+#include "svcmsg.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -41,24 +42,12 @@ static const char *plural(size_t n)
 
 /* --- the request -------------------------------------------------------- */
 
-/* The helper's rule for interface names: 1..15 bytes, no '/', ':',
- * whitespace or control character, not "." or "..". Never truncated. */
+/* The helper's rule for interface names (svcmsg.c's, shared with the
+ * service): 1..15 printable ASCII bytes, no '/', ':' or space, not "." or
+ * "..". Never truncated. */
 static bool valid_ifname(const char *s)
 {
-	size_t n;
-
-	if (!s)
-		return false;
-	n = strnlen(s, IFNAMSIZ);
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c <= ' ' || c == 0x7f || c == '/' || c == ':')
-			return false;
-	}
-	return true;
+	return s && svcmsg_ifname_ok(s);
 }
 
 static bool valid_path(const char *s)

@@ -34,6 +34,12 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Thread-safe strerror (GNU strerror_r returns a string, maybe not BUF). */
+static const char *errtext(int e, char *buf, size_t len)
+{
+	return strerror_r(e, buf, len);
+}
+
 __attribute__((format(printf, 3, 4)))
 static int bad(struct svc_call *c, int err, const char *fmt, ...)
 {
@@ -122,7 +128,7 @@ int svc_call_start(struct svc_call *c, const char *path,
 /* The reply message, with the first fds. */
 static int read_reply(struct svc_call *c)
 {
-	char buf[SVCMSG_REPLY_MAX + 1], err[SVCMSG_ERR_MAX];
+	char buf[SVCMSG_REPLY_MAX + 1], err[SVCMSG_ERR_MAX], eb[128];
 	size_t first = c->want > FDPASS_MAX_PER_MSG ? FDPASS_MAX_PER_MSG : c->want;
 	size_t n = 0;
 	ssize_t len = fdpass_recvmsg(c->fd, buf, sizeof(buf), c->fds,
@@ -142,7 +148,7 @@ static int read_reply(struct svc_call *c)
 			   "too many fds" : "truncated or foreign data");
 	if (len < 0)
 		return bad(c, (int)len, "cannot receive the reply: %s",
-			   strerror((int)-len));
+			   errtext((int)-len, eb, sizeof(eb)));
 	c->got = n;
 	if (len == 0)
 		return bad(c, -EPIPE, "the service closed the connection without "
@@ -175,13 +181,14 @@ static int read_more_fds(struct svc_call *c)
 
 static int step(struct svc_call *c)
 {
+	char eb[128];
 	int r;
 
 	switch (c->state) {
 	case SVC_CONNECTING:
 		if ((r = try_connect(c)) < 0)
 			return r == -EAGAIN ? r : bad(c, r, "cannot connect: %s",
-						      strerror(-r));
+						      errtext(-r, eb, sizeof(eb)));
 		c->state = SVC_SENDING;
 		/* fall through */
 	case SVC_SENDING:
@@ -189,7 +196,8 @@ static int step(struct svc_call *c)
 		if (r == -EAGAIN)
 			return r;
 		if (r < 0)
-			return bad(c, r, "cannot send the request: %s", strerror(-r));
+			return bad(c, r, "cannot send the request: %s",
+				   errtext(-r, eb, sizeof(eb)));
 		c->state = SVC_REPLY;
 		/* fall through */
 	case SVC_REPLY:
@@ -259,8 +267,11 @@ int svc_call_run(struct svc_call *c, int64_t deadline)
 		else if (left != INT64_MAX && ms < 0)
 			ms = 60000;
 		if (poll(&p, 1, ms) < 0 && errno != EINTR) {
+			char eb[128];
+			int e = errno;
+
 			close_held(c);
-			return bad(c, -errno, "poll: %s", strerror(errno));
+			return bad(c, -e, "poll: %s", errtext(e, eb, sizeof(eb)));
 		}
 	}
 }

@@ -21,6 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef BH_SOCKET_PATH
+#define BH_SOCKET_PATH "/run/bridge-helper/socket"
+#endif
+
 #define PROG        "bridge-helper-run"
 #define FIRST_FD    3
 #define EXIT_FAIL   1

@@ -272,15 +272,13 @@ static void on_conn(struct loop *l, struct conn *c, uint32_t events)
 		return;
 	}
 	r = svc_serve(c->src.fd, l->o->pol, &l->ids);
-	if (r < 0) {
-		conn_close(l, c);
-	} else if (r > 0) {
+	if (r > 0) {
 		fifo_remove(&l->waiting, c);
 		c->handed = true;
 		c->deadline = svc_now_ms() + l->o->timeout_ms;
 		fifo_push(&l->handed, c);
-	} else if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
-		conn_close(l, c);         /* gone without a request */
+	} else if (r < 0 || (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
+		conn_close(l, c);         /* done, or gone without a request */
 	}
 }
 
@@ -390,6 +388,8 @@ int svc_loop(const struct svc_loop_opts *o)
 
 	if (r < 0) {
 		svc_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
+		free(l.uids);
+		free(l.ls);
 		return CORE_SYSTEM;
 	}
 	while (!l.stop) {
@@ -421,5 +421,7 @@ int svc_loop(const struct svc_loop_opts *o)
 			break;
 		}
 	}
+	free(l.uids);                     /* connections die with the process */
+	free(l.ls);
 	return 0;
 }

@@ -204,7 +204,7 @@ static void load(struct svc_policy *p)
 	p->acl = NULL;
 	p->stale = false;
 	r = acl_load(p->path, &opts, &p->acl, diag_cb, &d);
-	if (r == -ENOMEM) {
+	if (r == -ENOMEM || (r == 0 && !d.errors && stamps_take(p, since) < 0)) {
 		p->status = CORE_SYSTEM;
 		snprintf(p->msg, sizeof(p->msg), "out of memory reading %s", p->path);
 	} else if (r != 0 || d.errors) {
@@ -212,9 +212,6 @@ static void load(struct svc_policy *p)
 		snprintf(p->msg, sizeof(p->msg), "bad configuration, everything "
 			 "denied: %s%s", d.first,
 			 d.errors > 1 ? " (and more: see --lint)" : "");
-	} else if (stamps_take(p, since) < 0) {
-		p->status = CORE_SYSTEM;
-		snprintf(p->msg, sizeof(p->msg), "out of memory reading %s", p->path);
 	} else {
 		p->status = CORE_OK;
 		p->msg[0] = '\0';

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,37 +82,57 @@ static int refuse(int fd, int status, const char *fmt, ...)
 
 /* ---- 2. who is asking ------------------------------------------------------- */
 
+/* The first LEN bytes of a /proc file at PATH into BUF (NUL-terminated). */
+static size_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The next number in *P (skipping blanks); false if none. */
+static bool next_ul(char **p, unsigned long *v)
+{
+	char *end;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(*p, &end, 10);
+	if (errno)
+		return false;
+	*p = end;
+	return true;
+}
+
 /* Is the map at PATH the identity over all 2^32 ids (one line "0 0
  * 4294967295")? Then no id seen through SO_PEERCRED is ever unmapped. */
 static bool full_map(const char *path)
 {
+	char buf[256], *p = buf;
 	unsigned long a, b, c;
-	char buf[256];
-	FILE *f = fopen(path, "re");
-	size_t n;
-	char *nl;
 
-	if (!f)
+	if (!read_small(path, buf, sizeof(buf)))
 		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	nl = strchr(buf, '\n');
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
-	       c == 4294967295UL && (!nl || !nl[1]);
+	return next_ul(&p, &a) && next_ul(&p, &b) && next_ul(&p, &c) && a == 0 &&
+	       b == 0 && c == 4294967295UL && (!*p || !strcmp(p, "\n"));
 }
 
 static unsigned long overflow_id(const char *path)
 {
-	unsigned long v = 65534;
-	FILE *f = fopen(path, "re");
+	char buf[32], *p = buf;
+	unsigned long v;
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1 || v >= 4294967295UL)
-			v = 65534;
-		fclose(f);
-	}
-	return v;
+	if (read_small(path, buf, sizeof(buf)) && next_ul(&p, &v) &&
+	    v < 4294967295UL)
+		return v;
+	return 65534;
 }
 
 void svc_ids_init(struct svc_ids *ids)
@@ -159,25 +180,20 @@ static pid_t peer_pid(int fd, pid_t cred_pid)
 {
 	char path[64], buf[1024], *p;
 	socklen_t len = sizeof(int);
-	int pidfd = -1, f;
-	ssize_t n;
-	long v = 0;
+	int pidfd = -1;
+	unsigned long v;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
 		return cred_pid;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	n = f >= 0 ? read(f, buf, sizeof(buf) - 1) : -1;
-	if (f >= 0)
-		close(f);
+	read_small(path, buf, sizeof(buf));
 	close(pidfd);
-	if (n <= 0)
+	if (!(p = strstr(buf, "\nPid:")))
 		return cred_pid;
-	buf[n] = '\0';
-	p = strstr(buf, "\nPid:");
-	if (!p || sscanf(p + 5, "%ld", &v) != 1)
-		return cred_pid;
-	return v > 0 ? (pid_t)v : -1;
+	p += 5;
+	if (next_ul(&p, &v) && v > 0 && v <= INT_MAX)
+		return (pid_t)v;
+	return -1;                         /* "Pid: -1": it has exited */
 }
 
 static void peer_name(struct who *w)

@@ -103,7 +103,9 @@ static bool put_text(char *out, size_t cap, size_t *at, const char *key,
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
 
-		out[(*at)++] = c < ' ' || c >= 0x7f ? '?' : (char)c;
+		if (c < ' ' || c >= 0x7f)
+			c = '?';
+		out[(*at)++] = (char)c;
 	}
 	out[(*at)++] = '\n';
 	return true;
@@ -240,7 +242,7 @@ static int req_line(const struct line *l, struct svcmsg_req *r, unsigned *seen,
 {
 	static const char *const keys[K_COUNT] = { "op", "br", "vnet", "queues",
 						   "sndbuf" };
-	long long v;
+	long long v = 0;
 	int k;
 
 	for (k = 0; k < K_COUNT && !is_key(l, keys[k]); k++)
@@ -287,7 +289,7 @@ int svcmsg_req_decode(const char *buf, size_t len, struct svcmsg_req *r,
 		      char *err, size_t errlen)
 {
 	struct cursor c = { buf, buf + len, 0 };
-	struct line l;
+	struct line l = { 0 };
 	unsigned seen = 0;
 	int rc;
 
@@ -363,7 +365,7 @@ static int reply_line(const struct line *l, struct svcmsg_reply *r,
 {
 	static const char *const keys[R_COUNT] = { "status", "tap", "vnet",
 		"queues", "sndbuf", "msg", "report" };
-	long long v;
+	long long v = 0;
 	int k;
 
 	for (k = 0; k < R_COUNT && !is_key(l, keys[k]); k++)
@@ -422,7 +424,7 @@ int svcmsg_reply_decode(const char *buf, size_t len, struct svcmsg_reply *r,
 	const unsigned created = 1u << R_TAP | 1u << R_VNET | 1u << R_QUEUES |
 				 1u << R_SNDBUF;
 	struct cursor c = { buf, buf + len, 0 };
-	struct line l;
+	struct line l = { 0 };
 	unsigned seen = 0;
 	size_t rep = 0;
 	int rc;

@@ -361,21 +361,11 @@ both_doors() {
 
 # --- QEMU ----------------------------------------------------------------------------
 
-qemu_start() {
-	local line
-	coproc QEMUP { "$@" -qmp stdio 2>"$QERR" 3>&-; }
-	QPID=$QEMUP_PID
-	exec {QIN}>&"${QEMUP[1]}" {QOUT}<&"${QEMUP[0]}"
-	IFS= read -r line <&"$QOUT" || { cat "$QERR" >&2; return 1; }
-	[[ "${line%$'\r'}" == '{"QMP":'* ]]
-	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
-}
-
 @test "QEMU under no_new_privs, -netdev bridge,helper=bridge-helper-client: a TAP on br0 carrying QEMU's frames" {
 	svc_start
 	nsx ip link set p1 up
 	nsx ip link set p0 up
-	qemu_start as_user --nnp --run-bh="$SVCDIR" bhu1 "$QEMU" -machine pc -S -nodefaults \
+	qmp_start as_user --nnp --run-bh="$SVCDIR" bhu1 "$QEMU" -machine pc -S -nodefaults \
 		-display none -netdev "bridge,id=n0,br=br0,helper=$CLIENT" \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile= \
 		-boot strict=on

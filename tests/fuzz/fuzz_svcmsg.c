@@ -55,9 +55,9 @@ static void request(const char *buf, size_t len)
 	n = svcmsg_req_encode(&r, out, sizeof(out));
 	CHECK(n > 0 && (size_t)n <= len);     /* never longer than what came */
 	CHECK(svcmsg_req_decode(out, (size_t)n, &again, err, sizeof(err)) == 0);
-	CHECK(!memcmp(&r, &again, sizeof(r)) || (!strcmp(r.br, again.br) &&
-	      r.op == again.op && r.vnet_hdr == again.vnet_hdr &&
-	      r.queues == again.queues && r.sndbuf == again.sndbuf));
+	CHECK(!strcmp(r.br, again.br) && r.op == again.op &&
+	      r.vnet_hdr == again.vnet_hdr && r.queues == again.queues &&
+	      r.sndbuf == again.sndbuf);
 }
 
 static void reply(const char *buf, size_t len)
