@@ -79,6 +79,11 @@ void acl_free(struct acl *acl)
 	free(acl);
 }
 
+const char *acl_file(const struct acl *acl, size_t i)
+{
+	return acl && i < acl->nfiles ? acl->files[i] : NULL;
+}
+
 void acl_nomem(struct acl_parser *p)
 {
 	p->nomem = true;

@@ -56,6 +56,10 @@ int acl_load_buffer(const char *name, const char *buf, size_t len,
 
 void acl_free(struct acl *acl);
 
+/* The I-th file ACL was read from (main file first, then includes, as
+ * named), or NULL past the last: for a service that reloads on change. */
+const char *acl_file(const struct acl *acl, size_t i);
+
 /* Who is asking: the real uid/gid and the supplementary groups the kernel
  * reported for the process (getgroups), captured before any privilege drop. */
 struct acl_caller {

@@ -23,7 +23,7 @@ enum bh_status {
 	BH_E_NOFDS = 6,      /* helper exited 0 without sending fds */
 	BH_E_PROTOCOL = 7,   /* wrong number of fds, malformed message */
 	BH_E_TIMEOUT = 8,    /* helper did not finish in time: killed and reaped */
-	/* API 2: what the helper's exit status says, from bh_open2() only;
+	/* Since 1.1: what the helper's exit status says, from bh_open2() only;
 	 * bh_open() reports these as BH_E_HELPER, as it always has. With
 	 * bh_open2(), BH_E_HELPER is exit status 1 (a system error in the
 	 * helper: no such bridge, not a bridge, no privilege ...) or a status
@@ -43,6 +43,8 @@ struct bh_request *bh_request_new(const char *bridge);
 void bh_request_free(struct bh_request *req);
 
 /* Setters return 0, or -EINVAL / -ENOMEM and leave the request unchanged.
+ * (The ACL is the helper's: a request with one set never goes to the
+ * service; in BH_MODE_SERVICE, bh_open() refuses it with BH_E_INVAL.)
  * A NULL path restores the default (the installed helper; the system ACL). */
 int bh_request_set_helper(struct bh_request *req, const char *path);
 int bh_request_set_vnet_hdr(struct bh_request *req, bool on);
@@ -59,7 +61,7 @@ int bh_request_set_timeout(struct bh_request *req, unsigned msec);  /* 0: none *
 int bh_open(const struct bh_request *req, struct bh_tap **tap,
 	    char *errbuf, size_t errlen);
 
-/* API 2: bh_open(), but a helper's non-zero exit status comes as its class:
+/* Since 1.1: bh_open(), but a helper's non-zero exit status comes as its class:
  * BH_E_DENIED, BH_E_CONFIG, BH_E_USAGE or BH_E_HELPER. The message is the
  * same. */
 int bh_open2(const struct bh_request *req, struct bh_tap **tap,
@@ -75,6 +77,38 @@ const char *bh_tap_name(const struct bh_tap *tap);
 bool bh_tap_vnet_hdr(const struct bh_tap *tap);
 /* Close the fds still owned and free. The TAP vanishes with its last fd. */
 void bh_tap_free(struct bh_tap *tap);
+
+/* --- since BH_1.1: service mode (bridge-helperd(8)) ---------------------- */
+
+/* Where bh_open() gets the TAP: AUTO (the default) asks the service when its
+ * socket answers (connect succeeds) and otherwise spawns the helper; SERVICE
+ * and HELPER insist on one. Results and messages are the same either way. */
+enum bh_mode {
+	BH_MODE_AUTO = 0,
+	BH_MODE_SERVICE = 1,
+	BH_MODE_HELPER = 2,
+};
+
+int bh_request_set_mode(struct bh_request *req, enum bh_mode mode);
+/* The service's socket; NULL restores the default, /run/bridge-helper/socket. */
+int bh_request_set_socket(struct bh_request *req, const char *path);
+
+/* The same as bh_open2() (failure classes included), for event loops:
+ * start, then call bh_op_step()
+ * whenever bh_op_fd() is readable (poll it for POLLIN) or bh_op_timeout()
+ * milliseconds have passed, until it returns 0 (*TAP set) or -status (the
+ * message in ERRBUF). It returns 1 while the operation goes on. REQ may be
+ * freed once bh_open_start() has returned. bh_op_free() ends an operation
+ * at any point (a running helper is killed and reaped, a received TAP
+ * closed). bh_open_start() returns 0 and sets *OP, or -status. */
+struct bh_op;
+int bh_open_start(const struct bh_request *req, struct bh_op **op,
+		  char *errbuf, size_t errlen);
+int bh_op_fd(const struct bh_op *op);
+int bh_op_timeout(const struct bh_op *op);   /* ms; -1: wait for the fd */
+int bh_op_step(struct bh_op *op, struct bh_tap **tap, char *errbuf,
+	       size_t errlen);
+void bh_op_free(struct bh_op *op);
 
 /* A static string naming STATUS (an enum bh_status, positive or negated). */
 const char *bh_strerror(int status);

@@ -12,6 +12,7 @@
  * - The library never prints, never exits, never touches signal handlers.
  */
 #include "client_int.h"
+#include "svcmsg.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -41,24 +42,12 @@ static const char *plural(size_t n)
 
 /* --- the request -------------------------------------------------------- */
 
-/* The helper's rule for interface names: 1..15 bytes, no '/', ':',
- * whitespace or control character, not "." or "..". Never truncated. */
+/* The helper's rule for interface names (svcmsg.c's, shared with the
+ * service): 1..15 printable ASCII bytes, no '/', ':' or space, not "." or
+ * "..". Never truncated. */
 static bool valid_ifname(const char *s)
 {
-	size_t n;
-
-	if (!s)
-		return false;
-	n = strnlen(s, IFNAMSIZ);
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c <= ' ' || c == 0x7f || c == '/' || c == ':')
-			return false;
-	}
-	return true;
+	return s && svcmsg_ifname_ok(s);
 }
 
 static bool valid_path(const char *s)
@@ -96,6 +85,7 @@ BH_EXPORT void bh_request_free(struct bh_request *req)
 	free(req->bridge);
 	free(req->helper);
 	free(req->acl);
+	free(req->socket);
 	free(req);
 }
 
@@ -228,7 +218,7 @@ int client_exit_class(int exit)
 }
 
 /* WAITED is reap()'s result, STATUS the helper's wait status. */
-static int judge(const struct xfer *x, int waited, int status, struct errmsg *m)
+int client_judge(const struct xfer *x, int waited, int status, struct errmsg *m)
 {
 	char line[ERR_CAP], sb[32], eb[128];
 	const char *sep;
@@ -263,7 +253,7 @@ static int tun_info(int fd, struct ifreq *ifr)
 /* Fill the TAP's name and vnet_hdr flag. An fd that is not a TUN/TAP at all
  * leaves the name empty (a test double sending /dev/null); a TUN device or
  * queues of different devices are protocol errors. */
-static int describe(struct bh_tap *t, struct errmsg *m)
+int client_describe(struct bh_tap *t, struct errmsg *m)
 {
 	struct ifreq ifr, other;
 
@@ -285,7 +275,7 @@ static int describe(struct bh_tap *t, struct errmsg *m)
 
 /* --- bh_open ------------------------------------------------------------ */
 
-static struct bh_tap *tap_new(unsigned n)
+struct bh_tap *client_tap_new(unsigned n)
 {
 	struct bh_tap *t = calloc(1, sizeof(*t) + n * sizeof(int));
 
@@ -311,8 +301,8 @@ static int converse(struct child *c, struct xfer *x, unsigned timeout_ms,
 	if (r < 0 && r != -ECHILD)
 		return fail(m, BH_E_SYSTEM, "cannot wait for helper: %s",
 			    errstr(-r, eb, sizeof(eb)));
-	r = judge(x, r, status, m);
-	return r < 0 ? r : describe(x->tap, m);
+	r = client_judge(x, r, status, m);
+	return r < 0 ? r : client_describe(x->tap, m);
 }
 
 BH_EXPORT int bh_open2(const struct bh_request *req, struct bh_tap **tapp,
@@ -330,10 +320,13 @@ BH_EXPORT int bh_open2(const struct bh_request *req, struct bh_tap **tapp,
 		return fail(&m, BH_E_INVAL, "bh_open: no request or no result pointer");
 	*tapp = NULL;
 	memset(&x, 0, sizeof(x));
-	x.tap = tap_new(req->queues);
+	deadline = client_deadline(req->timeout_ms);
+	r = client_service_open(req, tapp, deadline, &m);
+	if (r <= 0)
+		return r;                       /* the service answered */
+	x.tap = client_tap_new(req->queues);
 	if (!x.tap)
 		return fail(&m, BH_E_SYSTEM, "out of memory");
-	deadline = client_deadline(req->timeout_ms);
 	r = client_spawn(&c, req, &m);
 	if (r == 0)
 		r = converse(&c, &x, req->timeout_ms, deadline, &m);

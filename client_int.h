@@ -34,6 +34,8 @@ struct bh_request {
 	unsigned queues;       /* 1..MAX_QUEUES */
 	int sndbuf;            /* 0: not asked for */
 	unsigned timeout_ms;   /* 0: wait forever */
+	int mode;              /* enum bh_mode */
+	char *socket;          /* NULL: BH_SOCKET_PATH */
 };
 
 struct bh_tap {
@@ -105,10 +107,24 @@ static inline const char *errstr(int e, char *buf, size_t len)
 
 /* --- client.c ----------------------------------------------------------- */
 
-/* The class (an enum bh_status) of bridge-helper's non-zero exit status
- * EXIT, as bridge-helper(8) defines them: the one place that reads the
- * helper's exit statuses (and any reply carrying the same numbers). */
-CLIENT_HIDDEN int client_exit_class(int exit);
+/* bh_open()'s verdict on a helper that is gone: WAITED is 0 (reaped, STATUS
+ * its wait status) or -ECHILD; then the TAP's name and flags (TUNGETIFF). */
+CLIENT_HIDDEN int client_judge(const struct xfer *x, int waited, int status,
+			       struct errmsg *m);
+CLIENT_HIDDEN int client_describe(struct bh_tap *t, struct errmsg *m);
+CLIENT_HIDDEN struct bh_tap *client_tap_new(unsigned n);
+
+/* The library class of bridge-helper's exit status 1..4, which is also the
+ * service's reply status: one mapping for both doors. */
+CLIENT_HIDDEN int client_exit_class(int status);
+
+/* --- client_service.c, client_op.c -------------------------------------- */
+
+/* bh_open() through the service: 0 and *TAP, -BH_E_* with the message in
+ * M, or 1 when in BH_MODE_AUTO no service answers (nothing done: spawn). */
+CLIENT_HIDDEN int client_service_open(const struct bh_request *req,
+				      struct bh_tap **tap, int64_t deadline,
+				      struct errmsg *m);
 
 /* --- client_spawn.c ----------------------------------------------------- */
 
@@ -133,5 +149,10 @@ CLIENT_HIDDEN int64_t client_deadline(unsigned timeout_ms);
  *   -errno      poll or waitpid failed: killed and reaped */
 CLIENT_HIDDEN int client_collect(struct child *c, struct xfer *x,
 				 int64_t deadline, int *status);
+
+/* One round of client_collect()'s reading, without waiting: what the
+ * socket and the stderr pipe hold now, each closed at its end. True once
+ * both are closed (the child is then to be reaped). */
+CLIENT_HIDDEN bool client_pump_nowait(struct child *c, struct xfer *x);
 
 #endif

@@ -214,3 +214,12 @@ int client_collect(struct child *c, struct xfer *x, int64_t deadline,
 		kill_reap(c->pid);
 	return r;
 }
+
+bool client_pump_nowait(struct child *c, struct xfer *x)
+{
+	if (c->sock >= 0 && read_sock(c->sock, x) != -EAGAIN)
+		closep(&c->sock);
+	if (c->err >= 0 && !read_err(c->err, x))
+		closep(&c->err);
+	return c->sock < 0 && c->err < 0;
+}

@@ -1,13 +1,20 @@
 #!/bin/bash
 # The demo: in a scratch network namespace, an unprivileged user (nobody)
 # gets a vnet_hdr TAP attached to a bridge from a setuid-root copy of
-# bridge-helper, through bridge-helper-run; then a refused request; then
-# everything is removed. Run as root after `make` (./run-demo does both).
+# bridge-helper, through bridge-helper-run; then a refused request; then the
+# same from the service, bridge-helperd, under no_new_privs (where setuid
+# cannot work); then everything is removed. Run as root after `make`
+# (./run-demo does both).
 set -euo pipefail
 cd "$(dirname "$0")"
 NS="bh-demo-$$"
 WORK="$(mktemp -d /tmp/bh-demo.XXXXXX)"
-cleanup() { ip netns del "$NS" 2>/dev/null || true; rm -rf "$WORK"; }
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$WORK"
+}
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -60,6 +67,37 @@ if as_nobody "$WORK/bin/bridge-helper-run" --helper="$WORK/bin/bridge-helper" \
 else
 	echo "(exit status $?)"
 fi
+
+say "service mode: bridge-helperd in $NS (root, CAP_NET_ADMIN only), its own socket"
+install -m 0755 bridge-helperd "$WORK/bin/bridge-helperd"
+ip netns exec "$NS" "$WORK/bin/bridge-helperd" --socket="$WORK/socket" \
+	--acl="$WORK/etc/bridge.conf" 2>"$WORK/daemon.log" &
+DPID=$!
+for _ in $(seq 250); do [ -S "$WORK/socket" ] && break; sleep 0.02; done
+grep CapEff "/proc/$DPID/status"
+
+say "as user nobody under setpriv --no-new-privs: the setuid helper cannot work..."
+if ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	--no-new-privs "$WORK/bin/bridge-helper-run" --socket="$WORK/none" \
+	--helper="$WORK/bin/bridge-helper" --br=br0 -- true; then
+	echo "unexpected success" >&2
+	exit 1
+fi
+say "... the service can (bridge-helper-run --socket=..., no helper executed)"
+ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	--no-new-privs "$WORK/bin/bridge-helper-run" --socket="$WORK/socket" \
+	--helper=/nonexistent --br=br0 --use-vnet -- sh -c '
+	echo "running as $(id -un), no_new_privs=$(grep NoNewPrivs /proc/self/status | cut -f2), TAP $BRIDGE_HELPER_IFNAME at fd $BRIDGE_HELPER_FDS:"
+	ip -d link show dev "$BRIDGE_HELPER_IFNAME" | sed -n "1,3p"'
+say "the service refuses br1 the same way"
+ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	--no-new-privs "$WORK/bin/bridge-helper-run" --socket="$WORK/socket" \
+	--br=br1 -- true || echo "(exit status $?)"
+say "the service's log; stopping it (pid $DPID)"
+kill "$DPID"
+wait "$DPID" && echo "bridge-helperd exited 0"
+DPID=
+sed 's/^/  /' "$WORK/daemon.log"
 
 say "the TAP vanished with its last fd"
 left=$(ip -n "$NS" -o link show type tun | wc -l)

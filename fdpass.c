@@ -2,6 +2,7 @@
 #include "fdpass.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,30 +12,42 @@ union fdpass_cmsg {
 	char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX_PER_MSG)];
 };
 
-static int send_some(int sock, const int *fds, size_t n)
+int fdpass_sendmsg(int sock, const void *buf, size_t len, const int *fds,
+		   size_t nfds, int flags)
 {
 	union fdpass_cmsg cbuf;
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf.buf, .msg_controllen = CMSG_SPACE(sizeof(int) * n),
+		.msg_control = nfds ? cbuf.buf : NULL,
+		.msg_controllen = nfds ? CMSG_SPACE(sizeof(int) * nfds) : 0,
 	};
 	struct cmsghdr *c;
 	ssize_t r;
 
-	memset(&cbuf, 0, sizeof(cbuf));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	if (len == 0 || nfds > FDPASS_MAX_PER_MSG)
+		return -EINVAL;
+	if (nfds) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		c = &cbuf.align;             /* CMSG_FIRSTHDR(&msg), never NULL */
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
 	do
-		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		r = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
-	return r == 1 ? 0 : -EIO;
+	return (size_t)r == len ? 0 : -EIO;
+}
+
+static int send_some(int sock, const int *fds, size_t n)
+{
+	static const char byte = 0;
+
+	return fdpass_sendmsg(sock, &byte, 1, fds, n, 0);
 }
 
 int fdpass_send(int sock, const int *fds, size_t nfds)
@@ -93,6 +106,38 @@ static int take_fds(struct msghdr *msg, int *fds, size_t want, size_t *got)
 		}
 	}
 	return bad ? -EBADMSG : total;
+}
+
+ssize_t fdpass_recvmsg(int sock, void *buf, size_t cap, int *fds, size_t max,
+		       size_t *nfds, int flags)
+{
+	union fdpass_cmsg cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	size_t got = 0;
+	ssize_t n;
+	int r;
+
+	*nfds = 0;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	r = take_fds(&msg, fds, max, &got);
+	if (r < 0 || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+		close_all(fds, got);
+		return -EBADMSG;
+	}
+	if ((size_t)r > max) {
+		close_all(fds, got);
+		return -E2BIG;
+	}
+	*nfds = got;
+	return n;
 }
 
 int fdpass_recv(int sock, int *fds, size_t want, size_t *gotp)

@@ -9,6 +9,7 @@
 #define BH_FDPASS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The kernel's SCM_MAX_FD: at most this many fds in one SCM_RIGHTS message. */
 #define FDPASS_MAX_PER_MSG 253
@@ -16,6 +17,21 @@
 /* Send NFDS descriptors (1..) over SOCK with MSG_NOSIGNAL.
  * Returns 0, or -errno (-EPIPE when the peer has gone away). */
 int fdpass_send(int sock, const int *fds, size_t nfds);
+
+/* One message: LEN (>= 1) bytes of BUF and NFDS (0..FDPASS_MAX_PER_MSG)
+ * fds, sendmsg FLAGS | MSG_NOSIGNAL (e.g. MSG_DONTWAIT). Any AF_UNIX type;
+ * on SOCK_SEQPACKET it is one record. Returns 0 or -errno. */
+int fdpass_sendmsg(int sock, const void *buf, size_t len, const int *fds,
+		   size_t nfds, int flags);
+
+/* One message into BUF (CAP bytes) with its fds into FDS (up to MAX, all
+ * O_CLOEXEC), recvmsg FLAGS (e.g. MSG_DONTWAIT). Returns the payload's
+ * length (0: end of file, or an empty record) with *NFDS set, or -errno:
+ * -EBADMSG for a truncated payload (MSG_TRUNC: larger than CAP on
+ * SOCK_SEQPACKET) or control message, or a foreign one; -E2BIG for more
+ * than MAX fds. On error no fd of the message stays open. */
+ssize_t fdpass_recvmsg(int sock, void *buf, size_t cap, int *fds, size_t max,
+		       size_t *nfds, int flags);
 
 /* Receive exactly WANT descriptors from SOCK into FDS (MSG_CMSG_CLOEXEC,
  * EINTR-safe, blocking unless SOCK is non-blocking).

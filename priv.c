@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
@@ -55,26 +56,32 @@ int priv_can_net_admin(void)
 	return (c.prm >> CAP_NET_ADMIN) & 1 ? 1 : 0;
 }
 
-/* Read back what the kernel says we hold: only CAP_NET_ADMIN (when KEEP) in
- * the effective and permitted sets, nothing inheritable or ambient, the
- * caller's ids in all three slots, and, when we were root, no way back to
- * it: no supplementary groups, an empty bounding set. */
-static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
-			     int *detail)
+/* Nothing in the bounding set but ALLOWED: one read per capability, up to
+ * the first the kernel does not know (EINVAL). */
+static enum priv_fail check_bounding(uint64_t allowed, int *detail)
+{
+	int rc, cap;
+
+	for (cap = 0; (rc = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0; cap++) {
+		if (rc != 0 && !(cap < 64 && (allowed >> cap) & 1)) {
+			*detail = cap;
+			return PRIV_BOUNDING_KEPT;
+		}
+	}
+	if (errno != EINVAL || cap <= CAP_NET_ADMIN) {    /* read nothing */
+		*detail = errno;
+		return PRIV_BOUNDING_READ;
+	}
+	return PRIV_OK;
+}
+
+/* Only CAP_NET_ADMIN (when KEEP) in the effective and permitted sets,
+ * nothing inheritable or ambient. */
+static enum priv_fail check_sets(bool keep, int *detail)
 {
 	const uint64_t want = keep ? UINT64_C(1) << CAP_NET_ADMIN : 0;
 	struct capsets c = { 0 };
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-	int rc, cap;
-
-	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid ||
-	    getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
-		return PRIV_IDS;
-	if (had_root && uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		return PRIV_ROOT_REGAINED;
-	if (had_root && uid != 0 && getgroups(0, NULL) != 0)
-		return PRIV_GROUPS_KEPT;
+	int rc;
 
 	/* All 64 bits of each set, not only those this kernel knows. */
 	if ((rc = read_caps(&c)) < 0) {
@@ -100,22 +107,33 @@ static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
 		*detail = CAP_NET_ADMIN;
 		return PRIV_AMBIENT_KEPT;
 	}
-
-	/* The bounding set (we cleared it only if we were root): one read per
-	 * capability, up to the first the kernel does not know (EINVAL). */
-	if (!had_root)
-		return PRIV_OK;
-	for (cap = 0; (rc = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0; cap++) {
-		if (rc != 0) {
-			*detail = cap;
-			return PRIV_BOUNDING_KEPT;
-		}
-	}
-	if (errno != EINVAL || cap <= CAP_NET_ADMIN) {    /* read nothing */
-		*detail = errno;
-		return PRIV_BOUNDING_READ;
-	}
 	return PRIV_OK;
+}
+
+/* Read back what the kernel says we hold: only CAP_NET_ADMIN (when KEEP) in
+ * the effective and permitted sets, nothing inheritable or ambient, the
+ * caller's ids in all three slots, and, when we were root, no way back to
+ * it: no supplementary groups, an empty bounding set. */
+static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
+			     int *detail)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	int rc;
+
+	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid ||
+	    getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
+		return PRIV_IDS;
+	if (had_root && uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return PRIV_ROOT_REGAINED;
+	if (had_root && uid != 0 && getgroups(0, NULL) != 0)
+		return PRIV_GROUPS_KEPT;
+
+	if ((rc = check_sets(keep, detail)) != PRIV_OK)
+		return rc;
+
+	/* The bounding set (we cleared it only if we were root). */
+	return had_root ? check_bounding(0, detail) : PRIV_OK;
 }
 
 enum priv_fail priv_drop(bool keep_net_admin, int *detail)
@@ -147,4 +165,44 @@ enum priv_fail priv_drop(bool keep_net_admin, int *detail)
 		return PRIV_HARDEN;
 	}
 	return verify(keep_net_admin, uid, gid, had_root, detail);
+}
+
+enum priv_fail priv_narrow(int *detail)
+{
+	struct capsets c = { 0 };
+	int r;
+
+	*detail = 0;
+	if ((r = read_caps(&c)) < 0) {
+		*detail = -r;
+		return PRIV_CAPGET;
+	}
+	if (!((c.prm >> CAP_NET_ADMIN) & 1))
+		return PRIV_CANNOT_KEEP;
+	if (getgroups(0, NULL) != 0 && setgroups(0, NULL) < 0)
+		return PRIV_GROUPS_KEPT;
+	if (c.eff == c.prm && c.prm == UINT64_C(1) << CAP_NET_ADMIN && !c.inh)
+		goto harden;           /* systemd made it so: no capset(2) needed */
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+		     CAPNG_BOUNDING_SET, CAP_NET_ADMIN);
+	/* The bounding set too where we may (CAP_SETPCAP: started by root);
+	 * under systemd's CapabilityBoundingSet= it already is CAP_NET_ADMIN. */
+	r = capng_apply((c.eff >> CAP_SETPCAP) & 1 ? CAPNG_SELECT_BOTH
+						   : CAPNG_SELECT_CAPS);
+	if (r != 0) {
+		*detail = r;
+		return PRIV_CAPNG;
+	}
+harden:
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		*detail = errno;
+		return PRIV_HARDEN;
+	}
+	if (getgroups(0, NULL) != 0)
+		return PRIV_GROUPS_KEPT;
+	if ((r = check_sets(true, detail)) != PRIV_OK)
+		return r;
+	return check_bounding(UINT64_C(1) << CAP_NET_ADMIN, detail);
 }

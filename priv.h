@@ -35,4 +35,13 @@ int priv_can_net_admin(void);
  * not (*DETAIL as noted above); on failure the process must exit. */
 enum priv_fail priv_drop(bool keep_net_admin, int *detail);
 
+/* The service (bridge-helperd), started by root or by systemd as root with
+ * CapabilityBoundingSet=CAP_NET_ADMIN, staying root: only CAP_NET_ADMIN in
+ * the effective and permitted sets, nothing inheritable or ambient, no
+ * supplementary groups, the bounding set at most CAP_NET_ADMIN (narrowed
+ * when CAP_SETPCAP allows), ids unchanged, no_new_privs, not dumpable;
+ * everything read back and verified. PRIV_CANNOT_KEEP: CAP_NET_ADMIN is
+ * not permitted at all. On failure the process must exit. */
+enum priv_fail priv_narrow(int *detail);
+
 #endif

@@ -1,6 +1,7 @@
-/* bridge-helper-run: get a TAP attached to a bridge from bridge-helper(8)
- * through libbridge-helper, place its fds at the lowest free fds from 3 up
- * and exec COMMAND. See bridge-helper-run(1).
+/* bridge-helper-run: get a TAP attached to a bridge from bridge-helperd(8)
+ * or bridge-helper(8) through libbridge-helper (its auto mode), place its
+ * fds at the lowest free fds from 3 up and exec COMMAND.
+ * See bridge-helper-run(1).
  *
  * Order: answer --help/--version, parse every option strictly (any doubt is
  * a usage error, exit 2), ask the library (exit 125 on any failure, as
@@ -23,6 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef BH_SOCKET_PATH
+#define BH_SOCKET_PATH "/run/bridge-helper/socket"
+#endif
+
 #define PROG        "bridge-helper-run"
 #define FIRST_FD    3
 #define EXIT_USAGE  2
@@ -31,7 +36,7 @@
 #define EXIT_NOENT  127
 
 enum opt_id { OPT_HELPER, OPT_ACL, OPT_BR, OPT_VNET, OPT_QUEUES, OPT_SNDBUF,
-	      OPT_TIMEOUT, OPT_COUNT };
+	      OPT_TIMEOUT, OPT_SOCKET, OPT_COUNT };
 
 static const struct optdef {
 	const char *name;
@@ -44,11 +49,13 @@ static const struct optdef {
 	[OPT_QUEUES] = { "queues", true },
 	[OPT_SNDBUF] = { "sndbuf", true },
 	[OPT_TIMEOUT] = { "timeout", true },
+	[OPT_SOCKET] = { "socket", true },
 };
 
 struct opts {
 	const char *helper;    /* NULL: the library's default, BH_HELPER_PATH */
 	const char *acl;
+	const char *socket;    /* NULL: the library's default */
 	const char *bridge;
 	bool vnet;
 	unsigned long queues;
@@ -74,14 +81,17 @@ static void die(int status, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--helper=PATH] [--acl=FILE] --br=BRIDGE [--use-vnet]\n"
-		"       [--queues=N] [--sndbuf=BYTES] [--timeout=SECONDS] -- COMMAND [ARG...]\n"
+		"usage: " PROG " [--helper=PATH] [--socket=PATH] [--acl=FILE] --br=BRIDGE\n"
+		"       [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--timeout=SECONDS]\n"
+		"       -- COMMAND [ARG...]\n"
 		"       " PROG " --help | --version\n"
 		"\n"
-		"Get a TAP attached to BRIDGE from bridge-helper, pass its N queue fds\n"
-		"to COMMAND at the lowest free fds from 3 up (3, 4, ... unless the caller\n"
+		"Get a TAP attached to BRIDGE from the bridge-helperd service (when its\n"
+		"socket answers) or else from bridge-helper, pass its N queue fds to\n"
+		"COMMAND at the lowest free fds from 3 up (3, 4, ... unless the caller\n"
 		"has some open) and run it with BRIDGE_HELPER_FDS (3:4:...) and\n"
 		"BRIDGE_HELPER_IFNAME set. Default helper: " BH_HELPER_PATH "\n"
+		"Default socket: " BH_SOCKET_PATH "\n"
 		"Exit status: COMMAND's; 125 no TAP obtained; 126/127 COMMAND not run.\n");
 }
 
@@ -110,6 +120,7 @@ static void store(struct opts *o, enum opt_id id, const char *v)
 	switch (id) {
 	case OPT_HELPER: o->helper = v; break;
 	case OPT_ACL: o->acl = v; break;
+	case OPT_SOCKET: o->socket = v; break;
 	case OPT_BR: o->bridge = v; break;
 	case OPT_VNET: o->vnet = true; break;
 	case OPT_QUEUES: o->queues = number(name, v, 1, 256); break;
@@ -179,6 +190,8 @@ static struct bh_request *make_request(const struct opts *o)
 		die(EXIT_NOTAP, "out of memory");
 	if (o->helper && bh_request_set_helper(req, o->helper) < 0)
 		die(EXIT_USAGE, "--helper: invalid path '%s'", o->helper);
+	if (o->socket && bh_request_set_socket(req, o->socket) < 0)
+		die(EXIT_USAGE, "--socket: invalid path '%s'", o->socket);
 	if (o->acl && bh_request_set_acl(req, o->acl) < 0)
 		die(EXIT_USAGE, "--acl: invalid path '%s'", o->acl);
 	if (bh_request_set_vnet_hdr(req, o->vnet) < 0 ||

@@ -14,7 +14,12 @@
  *   empty  1-line ACL, no TAP on the bridge, a small caller;
  *   acl    100,000-line ACL;
  *   k1000  1000 TAPs already on the bridge;
- *   big    a caller with 4 GiB resident (4 KiB pages).
+ *   big    a caller with 4 GiB resident (4 KiB pages);
+ *   idle   (service mode) 1000 idle connections held open by another user.
+ * Service mode (--daemon, --client): bridge-helperd runs in the empty,
+ * acl100k and idle workers' namespaces; "svc" asks it through the library
+ * (no exec), "svc-client" through bridge-helper-client (an exec per
+ * launch, as QEMU's helper=).
  * TAPs are closed between batches; that teardown (RCU, 15-20 ms per TAP)
  * is timed apart and never counted in a launch.
  *
@@ -52,6 +57,7 @@
 #include <linux/rtnetlink.h>
 
 #include "bridge-helper.h"
+#include "svcbench.h"
 
 #define MAXN        256          /* launches per batch */
 #define PREFILL_GRP 42           /* link group of the prefilled TAPs */
@@ -59,26 +65,28 @@
 
 extern char **environ;
 
-enum method { M_FLOOR, M_BH, M_QEMU, M_MIN, M_NMETHODS };
+enum method { M_FLOOR, M_BH, M_QEMU, M_MIN, M_SVC, M_SVCX, M_NMETHODS };
 static const char *const method_name[] = { "floor", "bridge-helper",
-					   "qemu-bridge-helper", "minhelper" };
+					   "qemu-bridge-helper", "minhelper",
+					   "service", "service-client" };
 
-enum wkind { W_EMPTY, W_ACL, W_K1000, W_BIG, W_NKINDS };
-static const char *const wkind_name[] = { "empty", "acl100k", "k1000", "big" };
+enum wkind { W_EMPTY, W_ACL, W_K1000, W_BIG, W_IDLE, W_NKINDS };
+static const char *const wkind_name[] = { "empty", "acl100k", "k1000", "big",
+					  "idle" };
 
 /* ---- options ---------------------------------------------------------------- */
 
 static struct {
 	const char *helper, *qemu, *acl1, *acl100k, *qconf1, *qconf100k;
-	const char *rsswrap, *outdir, *minhelper;
-	int rounds, batch1, batch8, prefill, rss_runs;
+	const char *rsswrap, *outdir, *minhelper, *daemon, *client;
+	int rounds, batch1, batch8, prefill, rss_runs, idle;
 	long big_mib;
 	bool callgrind;
 } opt = {
 	/* Many small batches: the finer the interleaving, the more evenly
 	 * bursts of other load on a shared machine hit every cell. */
 	.rounds = 40, .batch1 = 6, .batch8 = 32, .prefill = 1000,
-	.rss_runs = 5, .big_mib = 4096, .callgrind = true,
+	.rss_runs = 5, .big_mib = 4096, .callgrind = true, .idle = 1000,
 };
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -239,6 +247,7 @@ struct worker {
 	int nprefill;
 	pid_t holder;                /* holds the prefilled TAPs */
 	int holder_pipe;
+	pid_t daemon, idler;         /* service mode */
 };
 
 /* argv for exec: the strings are never written to. */
@@ -324,14 +333,32 @@ static void worker_setup(struct worker *w)
 		die("br0: %s", strerror(errno));
 	floor_nl_open(&w->nl);
 
-	for (int m = M_BH; m < M_NMETHODS; m++) {
+	if (opt.daemon && (w->kind == W_EMPTY || w->kind == W_ACL ||
+			   w->kind == W_IDLE)) {
+		w->daemon = svcb_start_daemon(opt.daemon, w->kind == W_ACL ?
+					      opt.acl100k : opt.acl1, w->kind == W_IDLE ?
+					      "--max-per-uid=4096" : NULL);
+		if (w->kind == W_IDLE)
+			w->idler = svcb_hold_idle(opt.idle);
+	}
+	for (int m = M_SVC; m <= M_SVCX && w->daemon; m++) {
+		w->req[m] = bh_request_new("br0");
+		if (!w->req[m] || bh_request_set_mode(w->req[m], m == M_SVC ?
+						      BH_MODE_SERVICE : BH_MODE_HELPER) < 0 ||
+		    (m == M_SVCX && bh_request_set_helper(w->req[m], opt.client) < 0))
+			die("bh_request: %s", strerror(errno));
+	}
+	for (int m = M_BH; m <= M_MIN; m++) {
 		const char *helper = m == M_BH ? opt.helper :
 				     m == M_QEMU ? opt.qemu : opt.minhelper;
 
 		if (!helper)
 			continue;
+		/* BH_MODE_HELPER: the service in this namespace must not answer
+		 * for the helpers (auto mode would ask it first) */
 		w->req[m] = bh_request_new("br0");
 		if (!w->req[m] || bh_request_set_helper(w->req[m], helper) < 0 ||
+		    bh_request_set_mode(w->req[m], BH_MODE_HELPER) < 0 ||
 		    (m == M_BH && bh_request_set_acl(w->req[m], w->kind == W_ACL ?
 						     opt.acl100k : opt.acl1) < 0))
 			die("bh_request: %s", strerror(errno));
@@ -606,6 +633,8 @@ static void do_callgrind(struct worker *w, const struct cmd *c, struct result *r
 
 static void do_quit(struct worker *w, struct result *res)
 {
+	svcb_stop(w->idler);
+	svcb_stop(w->daemon);
 	if (w->nprefill) {
 		int64_t t0 = now_ns();
 		int r = delete_group(&w->nl, PREFILL_GRP);
@@ -712,6 +741,8 @@ enum {
 	V_BH_BIG, V_Q_BIG,               /* 4 GiB caller */
 	V_FLOOR_8, V_BH_8, V_Q_8,        /* c=8 */
 	V_MIN,                           /* calibration: static minhelper */
+	V_SVC, V_SVCX, V_SVC_8,          /* service: library, client exec, c=8 */
+	V_SVC_ACL, V_SVC_IDLE,           /* 100,000-line ACL, 1000 idle conns */
 	V_N
 };
 
@@ -730,11 +761,17 @@ static struct variant var[V_N] = {
 	[V_BH_8]    = { "bh c=8",            W_EMPTY, M_BH,    8 },
 	[V_Q_8]     = { "qemu c=8",          W_EMPTY, M_QEMU,  8 },
 	[V_MIN]     = { "minhelper c=1",     W_EMPTY, M_MIN,   1 },
+	[V_SVC]     = { "svc c=1",           W_EMPTY, M_SVC,   1 },
+	[V_SVCX]    = { "svc-client c=1",    W_EMPTY, M_SVCX,  1 },
+	[V_SVC_8]   = { "svc c=8",           W_EMPTY, M_SVC,   8 },
+	[V_SVC_ACL] = { "svc acl100k",       W_ACL,   M_SVC,   1 },
+	[V_SVC_IDLE] = { "svc 1000 idle",    W_IDLE,  M_SVC,   1 },
 };
 
 static bool enabled(const struct variant *v)
 {
-	return (v->m != M_QEMU || opt.qemu) && (v->m != M_MIN || opt.minhelper);
+	return (v->m != M_QEMU || opt.qemu) && (v->m != M_MIN || opt.minhelper) &&
+	       ((v->m != M_SVC && v->m != M_SVCX) || opt.daemon);
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
@@ -877,6 +914,62 @@ static double q_or(int idx, double (*fn)(const struct variant *))
 	return enabled(&var[idx]) ? fn(&var[idx]) : NAN;
 }
 
+/* ---- service mode (issue 12) ------------------------------------------------ */
+
+/* A service row: the value, and its ratio to qemu-bridge-helper's Q and to
+ * the floor's F (NAN: none). */
+static void srow(const char *label, double v, double q, double f, int prec)
+{
+	printf("%-38s %10.*f", label, prec, v);
+	if (q > 0)
+		printf("   %6.2fx qemu", v / q);
+	if (f > 0)
+		printf("   %6.2fx floor", v / f);
+	putchar('\n');
+}
+
+static void print_service(double f, double q, double r8q)
+{
+	double s = med(&var[V_SVC]);
+
+	printf("\nservice mode (bridge-helperd; svc = through libbridge-helper, "
+	       "no exec; svc-client = bridge-helper-client exec'd per launch)\n");
+	srow("svc c=1 median (ms)", s, q, f, 3);
+	srow("svc c=1 p99 (ms)", p99(&var[V_SVC]), q_or(V_Q, p99),
+	     p99(&var[V_FLOOR]), 3);
+	srow("svc c=8 launches/s", med_rate(&var[V_SVC_8]), r8q,
+	     med_rate(&var[V_FLOOR_8]), 0);
+	srow("svc c=8 median latency (ms)", med(&var[V_SVC_8]), q_or(V_Q_8, med),
+	     med(&var[V_FLOOR_8]), 3);
+	srow("svc-client c=1 median (ms)", med(&var[V_SVCX]), q, f, 3);
+	srow("svc, 100,000-line ACL: median (ms)", med(&var[V_SVC_ACL]), NAN,
+	     NAN, 3);
+	printf("  x the 1-line ACL %30.2fx\n", med(&var[V_SVC_ACL]) / s);
+	printf("svc, %d idle connections of another user: median (ms) %.3f\n"
+	       "  x without them %32.2fx\n", opt.idle, med(&var[V_SVC_IDLE]),
+	       med(&var[V_SVC_IDLE]) / s);
+}
+
+static void service_targets(double f, double q, double r8q)
+{
+	double s = med(&var[V_SVC]);
+
+	printf("\ntargets (issue 12, service mode):\n");
+	if (q > 0)
+		target("svc c=1 median, x qemu-bridge-helper", s / q, "<=", 0.25, "x");
+	target("svc c=1 median, x the in-process floor", s / f, "<=", 2.0, "x");
+	if (r8q > 0)
+		target("svc c=8 launches/s, x qemu-bridge-helper",
+		       med_rate(&var[V_SVC_8]) / r8q, ">=", 5.0, "x");
+	if (q > 0)
+		target("svc-client c=1 median, x qemu-bridge-helper",
+		       med(&var[V_SVCX]) / q, "<=", 0.45, "x");
+	target("svc with 1000 idle connections, x without",
+	       med(&var[V_SVC_IDLE]) / s, "<=", 1.2, "x");
+	target("svc 100,000-line ACL, x the 1-line ACL",
+	       med(&var[V_SVC_ACL]) / s, "<=", 1.05, "x");
+}
+
 static void usage(void)
 {
 	fputs("usage: bhbench --helper=PATH --acl1=FILE --acl100k=FILE "
@@ -885,7 +978,8 @@ static void usage(void)
 	      "               [--qemu=PATH --qconf1=FILE --qconf100k=FILE]\n"
 	      "               [--rounds=N] [--batch1=N] [--batch8=N] "
 	      "[--prefill=N] [--big-mib=N]\n"
-	      "               [--rss-runs=N] [--no-callgrind]\n", stderr);
+	      "               [--rss-runs=N] [--no-callgrind]\n"
+	      "               [--daemon=PATH --client=PATH] [--idle=N]\n", stderr);
 	exit(2);
 }
 
@@ -927,7 +1021,9 @@ int main(int argc, char **argv)
 		    optval(a, "--qconf100k", &opt.qconf100k) ||
 		    optval(a, "--rsswrap", &opt.rsswrap) ||
 		    optval(a, "--outdir", &opt.outdir) ||
-		    optval(a, "--minhelper", &opt.minhelper))
+		    optval(a, "--minhelper", &opt.minhelper) ||
+		    optval(a, "--daemon", &opt.daemon) ||
+		    optval(a, "--client", &opt.client))
 			continue;
 		if (optval(a, "--rounds", &s))
 			opt.rounds = num(s, 1000);
@@ -939,6 +1035,8 @@ int main(int argc, char **argv)
 			opt.prefill = num(s, 30000);
 		else if (optval(a, "--big-mib", &s))
 			opt.big_mib = num(s, 1 << 20);
+		else if (optval(a, "--idle", &s))
+			opt.idle = num(s, 30000);
 		else if (optval(a, "--rss-runs", &s))
 			opt.rss_runs = num(s, 64);
 		else if (!strcmp(a, "--no-callgrind"))
@@ -947,20 +1045,22 @@ int main(int argc, char **argv)
 			usage();
 	}
 	if (!opt.helper || !opt.acl1 || !opt.acl100k || !opt.rsswrap || !opt.outdir ||
-	    (opt.qemu && (!opt.qconf1 || !opt.qconf100k)))
+	    (opt.qemu && (!opt.qconf1 || !opt.qconf100k)) ||
+	    (!opt.daemon != !opt.client))
 		usage();
 	/* The prefilled TAPs and a batch stay open at once. */
 	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		die("getrlimit NOFILE: %s", strerror(errno));
 	nofile.rlim_cur = nofile.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 ||
-	    nofile.rlim_cur < (rlim_t)opt.prefill + 8 * MAXN)
+	    nofile.rlim_cur < (rlim_t)opt.prefill + 8 * MAXN ||
+	    nofile.rlim_cur < (rlim_t)opt.idle + 64)
 		die("need %d open files, the limit is %llu", opt.prefill + 8 * MAXN,
 		    (unsigned long long)nofile.rlim_cur);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	fprintf(stderr, "bhbench: setting up 4 namespaces (%d TAPs prefilled, "
+	fprintf(stderr, "bhbench: setting up 5 namespaces (%d TAPs prefilled, "
 		"a %ld MiB caller)\n", opt.prefill, opt.big_mib);
 	for (int k = 0; k < W_NKINDS; k++)
 		start_worker((enum wkind)k);
@@ -1082,6 +1182,8 @@ int main(int argc, char **argv)
 			       "work (bench/minhelper), c=1 median %.3f ms = %.2fx the "
 			       "floor, %.2fx qemu-bridge-helper\n", med(&var[V_MIN]),
 			       med(&var[V_MIN]) / f, q > 0 ? med(&var[V_MIN]) / q : NAN);
+		if (opt.daemon)
+			print_service(f, q, r8q);
 		printf("\nteardown, apart (last close of a TAP, median / p99): "
 		       "%.1f / %.1f ms; with %d TAPs on the bridge %.1f / %.1f ms\n",
 		       pct_ms(all, nall, 50), pct_ms(all, nall, 99), opt.prefill,
@@ -1107,6 +1209,8 @@ int main(int argc, char **argv)
 		target("peak RSS, 1-line ACL", rss[M_BH][0] / 1024.0, "<=", 1.75, "MiB");
 		target("peak RSS, 100,000-line ACL", rss[M_BH][1] / 1024.0, "<=", 2.0,
 		       "MiB");
+		if (opt.daemon)
+			service_targets(f, q, r8q);
 		printf("\n%d met, %d missed; %.0f s\n", nmet, nmissed,
 		       (double)(now_ns() - t_start) / 1e9);
 		free(all);

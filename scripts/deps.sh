@@ -8,6 +8,7 @@ if [ "${1:-build}" = test ]; then
 	want+=(bats mandoc passwd procps kmod qemu-system-x86 qemu-system-common
 	       clang valgrind cppcheck clang-tidy libclang-rt-14-dev binutils
 	       python3 strace
+	       systemd                                        # systemd-socket-activate, -analyze
 	       git debhelper dpkg-dev lintian mmdebstrap)   # build.bats, package.bats
 fi
 missing=()

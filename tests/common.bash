@@ -128,18 +128,23 @@ users_privbin_teardown() { privbin_teardown; users_teardown; }
 
 privbin_teardown() { [ -n "${PRIVDIR:-}" ] && rm -rf "$PRIVDIR"; true; }
 
-# as_user [--tun-0666] [--usr-local] USER CMD...: see the top of this file.
-# With --tun-0666, /dev/net/tun is replaced (in the private mount namespace
-# only) by a node of the same device with mode 0666, as Debian's udev makes
-# it. With --usr-local, /usr/local is an overlay whose upper layer is
-# $OVDIR/lu: files put there (e.g. lu/libexec/bridge-helper) appear as
-# installed by `make install`.
+# as_user [--tun-0666] [--usr-local] [--nnp] [--run-bh=DIR] USER CMD...: see
+# the top of this file. With --tun-0666, /dev/net/tun is replaced (in the
+# private mount namespace only) by a node of the same device with mode 0666,
+# as Debian's udev makes it. With --usr-local, /usr/local is an overlay whose
+# upper layer is $OVDIR/lu: files put there (e.g. lu/libexec/bridge-helper)
+# appear as installed by `make install`. --nnp: setpriv --no-new-privs
+# (setuid and file capabilities then grant nothing, as under
+# NoNewPrivileges=yes). With --run-bh=DIR, DIR appears at /run/bridge-helper
+# (an overlay over /run): the default socket of bridge-helperd(8).
 as_user() {
-	local tun=0 usrlocal=0
+	local tun=0 usrlocal=0 nnp="" runbh=""
 	while :; do
 		case "$1" in
 		--tun-0666) tun=1; shift ;;
 		--usr-local) usrlocal=1; shift ;;
+		--nnp) nnp=--no-new-privs; shift ;;
+		--run-bh=*) runbh=${1#--run-bh=}; shift ;;
 		*) break ;;
 		esac
 	done
@@ -148,8 +153,8 @@ as_user() {
 	ip netns exec "$NS" unshare -m --propagation private \
 		"$BASH" -c '
 		set -e
-		acldir=$1 up=$2 tun=$3 usrlocal=$4 user=$5; shift 5
-		mkdir -p "$up/u" "$up/w" "$up/dev"
+		acldir=$1 up=$2 tun=$3 usrlocal=$4 user=$5 nnp=$6 runbh=$7; shift 7
+		mkdir -p "$up/u" "$up/w" "$up/dev" "$up/ru" "$up/rw"
 		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$up/u,workdir=$up/w" /etc
 		if [ "$usrlocal" = 1 ]; then
 			mkdir -p "$up/lu" "$up/lw"
@@ -163,9 +168,14 @@ as_user() {
 			mknod -m 666 "$up/dev/tun" c 10 200
 			mount --bind "$up/dev/tun" /dev/net/tun
 		fi
+		if [ -n "$runbh" ]; then
+			mount -t overlay overlay -o "lowerdir=/run,upperdir=$up/ru,workdir=$up/rw" /run
+			mkdir -p /run/bridge-helper
+			mount --bind "$runbh" /run/bridge-helper
+		fi
 		exec setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
-			--inh-caps=-all -- sh -c "exec \"\$@\"" sh "$@"
-	' bash "$ACLDIR" "$OVDIR" "$tun" "$usrlocal" "$user" "$@"
+			--inh-caps=-all $nnp -- sh -c "exec \"\$@\"" sh "$@"
+	' bash "$ACLDIR" "$OVDIR" "$tun" "$usrlocal" "$user" "$nnp" "$runbh" "$@"
 }
 
 # --- a clean tree -------------------------------------------------------------

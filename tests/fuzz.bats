@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The libFuzzer targets (tests/fuzz/), run for FUZZ_SECONDS each (60 in CI):
 # the ACL parser + decision, the helper's argv parser, the client's receive
-# path. Any crash, leak, hang or sanitizer report makes `make fuzz` fail.
+# path, the service's protocol messages (svcmsg.c). Any crash, leak, hang or sanitizer report makes `make fuzz` fail.
 
 bats_require_minimum_version 1.5.0
 
@@ -12,9 +12,9 @@ load common
 	run make -C "$ROOT" -s -j3 fuzz FUZZ_SECONDS="$secs"
 	echo "$output" | grep -E '^(Done|==[0-9]+==|SUMMARY|ERROR)' >&3 || true
 	[ "$status" -eq 0 ]
-	# each of the three targets ran and finished its time
-	[ "$(grep -c '^Done [0-9]* runs in ' <<<"$output")" -eq 3 ]
-	for t in fuzz_acl fuzz_args fuzz_recv; do
+	# each of the four targets ran and finished its time
+	[ "$(grep -c '^Done [0-9]* runs in ' <<<"$output")" -eq 4 ]
+	for t in fuzz_acl fuzz_args fuzz_recv fuzz_svcmsg; do
 		[ -x "$ROOT/build/fuzz/$t" ]
 	done
 	! grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: libFuzzer' \

@@ -14,9 +14,11 @@ setup() {
 	HELPER="$ROOT/bridge-helper"
 	RUN="$ROOT/bridge-helper-run"
 	LIB="$ROOT/libbridge-helper.so.1"
-	EXES=("$HELPER" "$RUN")
-	ALL=("$HELPER" "$RUN" "$LIB")
-	for f in "${ALL[@]}"; do [ -f "$f" ]; done
+	DAEMON="$ROOT/bridge-helperd"
+	CLIENT="$ROOT/bridge-helper-client"
+	EXES=("$HELPER" "$RUN" "$DAEMON")
+	ALL=("$HELPER" "$RUN" "$DAEMON" "$LIB")
+	for f in "${ALL[@]}" "$CLIENT"; do [ -f "$f" ]; done
 }
 
 # Print what failed and fail.
@@ -110,4 +112,17 @@ bad() { echo "# $*" >&3; return 1; }
 
 @test "the library's soname is libbridge-helper.so.1" {
 	readelf -dW "$LIB" | grep -q '(SONAME) *Library soname: \[libbridge-helper.so.1\]'
+}
+
+@test "bridge-helper-client: static PIE, full RELRO, stack protector, _FORTIFY_SOURCE, no library needed" {
+	readelf -hW "$CLIENT" | grep -Eq '^ *Type: +DYN '
+	readelf -dW "$CLIENT" | grep -Eq '\(FLAGS_1\) +Flags:.* PIE( |$)'
+	readelf -lW "$CLIENT" | grep -Eq '^ *GNU_RELRO '
+	readelf -dW "$CLIENT" | grep -Eq '\(FLAGS\) +.*BIND_NOW|\(FLAGS_1\) +Flags:.* NOW( |$)'
+	! readelf -lW "$CLIENT" | grep -q 'INTERP'
+	! readelf -dW "$CLIENT" | grep -q '(NEEDED)'
+	[ "$(readelf -lW "$CLIENT" | awk '$1 == "GNU_STACK" { print $(NF - 1) }')" = RW ]
+	# static: the checked functions are in its own symbol table
+	readelf -sW "$CLIENT" | grep -Eq ' __stack_chk_fail$'
+	readelf -sW "$CLIENT" | grep -Eq ' __[a-z0-9_]+_chk$'
 }

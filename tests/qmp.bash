@@ -70,3 +70,16 @@ qemu_quit() {
 	wait "$QPID" || QSTATUS=$?
 	QPID=
 }
+
+# qmp_start CMD...: run CMD (a QEMU command line, "-qmp stdio" appended) as
+# a coprocess, negotiate QMP, return once QEMU answers; sets QPID, QIN,
+# QOUT (QERR: where its stderr goes).
+qmp_start() {
+	local line
+	coproc QEMUP { "$@" -qmp stdio 2>"$QERR" 3>&-; }
+	QPID=$QEMUP_PID
+	exec {QIN}>&"${QEMUP[1]}" {QOUT}<&"${QEMUP[0]}"
+	IFS= read -r line <&"$QOUT" || { cat "$QERR" >&2; return 1; }
+	[[ "${line%$'\r'}" == '{"QMP":'* ]]
+	[[ "$(qmp '{"execute":"qmp_capabilities"}')" == '{"return": {}}' ]]
+}
