@@ -10,29 +10,33 @@
 # overlay on /usr/local in as_user's private mount namespace). The commands
 # are read from the docs by the test, so doc and test cannot drift apart;
 # the one substitution is the docs' "..." (the rest of the VM's options),
-# which becomes the test's paused, monitor-on-stdio machine.
+# which becomes the test's paused, monitor-on-stdio machine. A line that
+# names bridge-helper-client runs under no_new_privs against a bridge-helperd
+# this test starts, its socket at the default /run/bridge-helper/socket.
 
 bats_require_minimum_version 1.5.0
 load common
 load qmp
+load service
 
 # "..." in a documented QEMU command line becomes this.
 QEMU_REST="-S -nodefaults -display none -qmp stdio"
 DOCS=(README.md man/bridge-helper.8 man/bridge-helper-run.1 man/libbridge-helper.3
-      man/bridge.conf.5)
+      man/bridge.conf.5 man/bridge-helperd.8)
 
 setup_file() { users_setup; }
 teardown_file() { users_teardown; }
 
 setup() {
 	qemu_setup
+	svc_setup
 	acl_write <<-EOF
 	allow br0
 	allow br1
 	EOF
 }
 
-teardown() { qemu_teardown; }
+teardown() { svc_teardown; qemu_teardown; }
 
 # doc_commands FILE: each QEMU command line in FILE as its reader sees it
 # (a man page as mandoc renders it), NUL-terminated: a line that starts,
@@ -59,6 +63,7 @@ install_docs_layout() {
 	cp -a "$PRIVDIR/bridge-helper-$1" "$OVDIR/lu/libexec/bridge-helper"
 	[ "$1" = caps ] && setcap cap_net_admin+ep "$OVDIR/lu/libexec/bridge-helper"
 	install -m 0755 "$ROOT/bridge-helper-run" "$OVDIR/lu/bin/bridge-helper-run"
+	install -m 0755 "$ROOT/bridge-helper-client" "$OVDIR/lu/libexec/bridge-helper-client"
 }
 
 # QEMU's pid in $NS (as_user's chain execs into it).
@@ -78,6 +83,10 @@ qemu_pid() {
 run_doc_command() {
 	local copy=$1 cmd=$2 tun=() id fd br tap pid ids brs fds
 	[ "$copy" = caps ] && tun=(--tun-0666)
+	if [[ "$cmd" == *bridge-helper-client* ]]; then
+		[ -n "$DPID" ] || svc_start
+		tun=(--nnp --run-bh="$SVCDIR")
+	fi
 	echo "# $cmd"   # shown if the test fails
 	[ "$(grep -o -F ... <<<"$cmd" | wc -l)" -eq 1 ]
 	ids=$(grep -o -E -- '-netdev [a-z]+,id=[a-z0-9]+' <<<"$cmd" | sed 's/.*id=//')
@@ -108,14 +117,15 @@ run_doc_command() {
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "docs: the QEMU command lines are found: 4 in README.md, 2 in bridge-helper(8), 2 in bridge-helper-run(1)" {
+@test "docs: the QEMU command lines are found: 5 in README.md, 2 in bridge-helper(8), 2 in bridge-helper-run(1), 1 in bridge-helperd(8)" {
 	local f n
 	for f in "${DOCS[@]}"; do
 		n=$(doc_commands "$f" | tr -cd '\0' | wc -c)
 		echo "$f: $n"
 		case "$f" in
-		README.md) [ "$n" -eq 4 ] ;;
+		README.md) [ "$n" -eq 5 ] ;;
 		man/bridge-helper.8 | man/bridge-helper-run.1) [ "$n" -eq 2 ] ;;
+		man/bridge-helperd.8) [ "$n" -eq 1 ] ;;
 		*) [ "$n" -eq 0 ] ;;
 		esac
 	done
