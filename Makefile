@@ -53,7 +53,8 @@ ifneq ($(wildcard $(shell $(CC) -print-file-name=libcap-ng.a)),)
 LIBCAPNG_HELPER := -Wl,-Bstatic $(LIBCAPNG) -Wl,-Bdynamic
 endif
 
-ACL_SRCS    := acl.c acl_parse.c acl_scan.c acl_file.c
+ACL_SRCS    := acl.c acl_file.c acl_scan.c acl_parse.c acl_names.c acl_rules.c \
+               acl_lint.c acl_decide.c acl_diag.c
 HELPER_OBJS := helper.o args.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)

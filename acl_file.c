@@ -1,4 +1,8 @@
-/* acl_file: open, check and read bridge.conf(5) files; includes.
+/* acl_file: the file layer of bridge.conf(5), the top of reading. One job:
+ * open each file, check it, read it in chunks and hand the chunks to the
+ * line layer (acl_scan.c); when a line asks for an include, the line layer
+ * returns the request here, and the included files are read (the same
+ * way, one level deeper) before the rest of the including file.
  *
  * Invariants (what this file MUST keep true):
  *  - Every file is opened once, checked with fstat() on that same fd and
@@ -95,11 +99,30 @@ static ssize_t acl_src_read(struct acl_src *src, char *buf, size_t n)
 	}
 }
 
+static void acl_include(struct acl_parser *p, const struct acl_file *f,
+			const struct acl_rec *inc);
+
+/* The complete lines of BUF (as acl_scan_lines() wants them), and the
+ * includes they ask for, each where it stands. */
+static void acl_lines(struct acl_parser *p, struct acl_file *f,
+		      const char *buf, size_t len)
+{
+	while (len > 0 && !p->nomem) {
+		struct acl_rec inc;
+		size_t n = acl_scan_lines(p, f, buf, len, &inc);
+
+		if (inc.kind == ACL_REC_INCLUDE)
+			acl_include(p, f, &inc);
+		buf += n;
+		len -= n;
+	}
+}
+
 /* Read SRC through one ACL_CHUNK buffer and parse it line by line: the
  * complete lines of each chunk at once, the partial last one carried over
  * to the next. Memory stays the same whatever the file's size. A line that
  * cannot fit (longer than ACL_MAX_LINE, plus a '\r') is reported as soon as
- * that is sure, and skipped to its end. PATH and AT: as acl_parse_path's. */
+ * that is sure, and skipped to its end. PATH and AT: as acl_read_path's. */
 static void acl_read_lines(struct acl_parser *p, struct acl_file *f,
 			   struct acl_src *src, const char *path,
 			   const struct acl_inc *at)
@@ -132,7 +155,7 @@ static void acl_read_lines(struct acl_parser *p, struct acl_file *f,
 			if (have > 0 && !skipping) {
 				buf[have++] = '\n';
 				memset(buf + have, 0, ACL_SLACK);
-				acl_parse_lines(p, f, buf, have);
+				acl_lines(p, f, buf, have);
 			}
 			return;
 		}
@@ -149,13 +172,15 @@ static void acl_read_lines(struct acl_parser *p, struct acl_file *f,
 		}
 		nl = memrchr(buf + from, '\n', have - from);
 		if (nl) {
-			acl_parse_lines(p, f, buf + from, (size_t)(nl - buf) + 1 - from);
+			acl_lines(p, f, buf + from, (size_t)(nl - buf) + 1 - from);
 			from = (size_t)(nl - buf) + 1;
 		}
 		tail = have - from;
 		if (tail > ACL_MAX_LINE + 1) {
+			struct acl_rec none;
+
 			f->line++;
-			acl_parse_line(p, f, buf + from, tail);   /* too long */
+			acl_parse_line(p, f, buf + from, tail, &none);   /* too long */
 			skipping = true;
 			tail = 0;
 		}
@@ -245,7 +270,7 @@ static bool acl_is_loop(struct acl_parser *p, const struct acl_inc *at,
 }
 
 /* Parse SRC as file NAME, pushed on the include stack; ST: its identity
- * (NULL: an in-memory buffer); AT as acl_parse_path's. */
+ * (NULL: an in-memory buffer); AT as acl_read_path's. */
 static void acl_parse_file(struct acl_parser *p, const char *name,
 			   struct acl_src *src, const struct stat *st,
 			   const struct acl_inc *at)
@@ -270,9 +295,7 @@ static void acl_parse_file(struct acl_parser *p, const char *name,
 	free(f.dir);
 }
 
-/* Open PATH once, check that fd, then read and parse it from that fd. AT
- * is the include line asking for it, NULL for the main file. */
-void acl_parse_path(struct acl_parser *p, const char *path,
+void acl_read_path(struct acl_parser *p, const char *path,
 		    const struct acl_inc *at)
 {
 	acl_autoclose int fd = -1;
@@ -298,7 +321,7 @@ void acl_parse_path(struct acl_parser *p, const char *path,
 	acl_parse_file(p, path, &src, &st, at);
 }
 
-void acl_parse_mem(struct acl_parser *p, const char *name, const char *buf,
+void acl_read_mem(struct acl_parser *p, const char *name, const char *buf,
 		   size_t len)
 {
 	struct acl_src src = { .fd = -1, .mem = buf, .len = len };
@@ -317,7 +340,7 @@ static int acl_include_one(struct acl_parser *p, const struct acl_inc *at,
 			ACL_MAX_FILES);
 		return -1;
 	}
-	acl_parse_path(p, path, at);
+	acl_read_path(p, path, at);
 	return p->nomem ? -1 : 0;
 }
 
@@ -344,15 +367,24 @@ static void acl_include_glob(struct acl_parser *p, const struct acl_inc *at,
 	globfree(&g);
 }
 
-void acl_include(struct acl_parser *p, const struct acl_file *f, unsigned col,
-		 const char *rel)
+/* The include request INC of a line of F: one file, or a glob's. */
+static void acl_include(struct acl_parser *p, const struct acl_file *f,
+			const struct acl_rec *inc)
 {
-	const struct acl_inc at = { f, col };
+	const struct acl_inc at = { f, inc->col };
 	acl_autofree char *path = NULL;
+	char rel[ACL_MAX_LINE + 1];
 	bool glob_chars;
 
+	if (inc->len >= sizeof(rel)) {         /* a line's token: never */
+		acl_err(p, f, inc->col, "include path too long");
+		return;
+	}
+	memcpy(rel, inc->path, inc->len);
+	rel[inc->len] = '\0';
 	if (p->depth > ACL_MAX_DEPTH) {
-		acl_err(p, f, col, "include nested too deep (max %d)", ACL_MAX_DEPTH);
+		acl_err(p, f, inc->col, "include nested too deep (max %d)",
+			ACL_MAX_DEPTH);
 		return;
 	}
 	glob_chars = strpbrk(rel, "*?[") != NULL;
@@ -361,7 +393,7 @@ void acl_include(struct acl_parser *p, const struct acl_file *f, unsigned col,
 		acl_nomem(p);
 	else if (strlen(path) >= PATH_MAX)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): PATH is acl_autofree; clang-analyzer does not model cleanup attributes */
-		acl_err(p, f, col, "include path too long");
+		acl_err(p, f, inc->col, "include path too long");
 	else if (glob_chars)
 		acl_include_glob(p, &at, path);
 	else

@@ -1,12 +1,29 @@
-/* acl_int.h: what acl.c (policy), acl_parse.c (grammar, diagnostics),
- * acl_scan.c (lines, fast path) and acl_file.c (files, includes) share.
- * Private: nothing outside acl*.c includes it (tests/unit_acl.c only to
- * count the rules kept); the public face is acl.h. */
+/* acl_int.h: what the parts of acl*.c share. Private: nothing outside
+ * acl*.c includes it (tests/unit_acl.c only to count the rules kept); the
+ * public face is acl.h.
+ *
+ * Reading goes one way, each part calling only the ones below it:
+ *
+ *   acl.c         the entry points: load = read, then lint, then seal
+ *   acl_file.c    files and includes: open, fstat, read in chunks
+ *   acl_scan.c    lines: cut a chunk into lines, the fast path
+ *   acl_parse.c   one line's grammar: a rule, an include request, nothing
+ *   acl_names.c   user and group names, resolved and remembered
+ *   acl_rules.c   the rule store (rules, file names, the bridge filter)
+ *   acl_lint.c    warnings about the stored rules (reads the store)
+ *   acl_decide.c  the decision (reads the sealed store)
+ *   acl_diag.c    diagnostics: counted, formatted, handed to the caller
+ *
+ * A line that asks for an include is returned up, as a record, to the
+ * file layer, which reads the included files before reading on; rules go
+ * down into the store. Nothing calls back up.
+ */
 #ifndef BH_ACL_INT_H
 #define BH_ACL_INT_H
 
 #include "acl.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +67,7 @@ struct acl_name {
 	size_t len;
 };
 
+/* The rule store (acl_rules.c): what a loaded policy is. */
 struct acl {
 	struct acl_rule *rules;
 	size_t nrules, rules_cap;
@@ -61,7 +79,7 @@ struct acl {
 	size_t nonly;
 };
 
-/* A file being parsed (on the include stack). */
+/* A file being read (on the include stack of acl_file.c). */
 struct acl_file {
 	const char *name;                  /* interned */
 	char *dir;                         /* base of relative includes */
@@ -77,6 +95,21 @@ struct acl_inc {
 	unsigned col;
 };
 
+/* What one line says (acl_parse_line's answer). */
+enum acl_rec_kind {
+	ACL_REC_NONE,                      /* blank, a comment, or an error */
+	ACL_REC_RULE,                      /* REC.rule */
+	ACL_REC_INCLUDE,                   /* REC.path (LEN bytes, not NUL-ended) */
+};
+
+struct acl_rec {
+	enum acl_rec_kind kind;
+	struct acl_rule rule;
+	const char *path;                  /* points into the line */
+	size_t len;
+	unsigned col;                      /* of the path */
+};
+
 /* A user or group name already resolved: acl_lookup()'s answer (>= 0). */
 struct acl_idcache {
 	bool group;
@@ -86,17 +119,18 @@ struct acl_idcache {
 	char name[ACL_IDCACHE_NAME];
 };
 
+/* One load in progress: each part keeps its state here. */
 struct acl_parser {
-	struct acl *acl;
+	struct acl *acl;                   /* the store being filled */
 	const struct acl_opts *opts;
-	acl_report_fn report;
+	acl_report_fn report;              /* acl_diag.c */
 	void *ctx;
 	int errors;
 	bool nomem;
-	unsigned nread;                    /* files read, main one included */
+	unsigned nread;                    /* acl_file.c: files read, main included */
 	unsigned depth;
 	struct acl_file *stack[ACL_MAX_DEPTH + 1];
-	struct acl_idcache ids[ACL_IDCACHE];
+	struct acl_idcache ids[ACL_IDCACHE];   /* acl_names.c */
 	unsigned nids, next_id;            /* entries filled; next to replace */
 };
 
@@ -113,6 +147,29 @@ static inline void acl_closep(const int *fd)
 
 #define acl_autofree  __attribute__((cleanup(acl_freep)))
 #define acl_autoclose __attribute__((cleanup(acl_closep)))
+
+/* Out of memory: the load fails as a whole (every part checks p->nomem). */
+static inline void acl_nomem(struct acl_parser *p)
+{
+	p->nomem = true;
+}
+
+/* Strict decimal: digits only, MIN..MAX. */
+static inline bool acl_number(const char *s, unsigned long long min,
+			      unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
 
 /* Is a rule naming bridge S (LEN bytes; ALL: `all`) kept in the policy?
  * Inline: the fast path asks it for every line of a large file. */
@@ -134,44 +191,65 @@ static inline bool acl_wanted(const struct acl *a, bool all, const char *s,
 	return false;
 }
 
-/* ---- acl.c: the policy ---- */
+/* ---- acl_file.c: files and includes ---- */
+/* Open PATH once, check that fd, read and parse it; AT is the include line
+ * asking for it, NULL for the main file. */
+void acl_read_path(struct acl_parser *p, const char *path,
+		   const struct acl_inc *at);
+/* Parse BUF as file NAME (not opened: no device and inode, no checks). */
+void acl_read_mem(struct acl_parser *p, const char *name, const char *buf,
+		  size_t len);
+
+/* ---- acl_scan.c: lines, and the fast path ---- */
+/* Parse the complete lines of BUF as F's, up to the first that asks for an
+ * include: returns the bytes read (through that line's '\n'), with *INC
+ * set to ACL_REC_INCLUDE for the caller to act on, or ACL_REC_NONE when
+ * every line was read. LEN > 0 and BUF[LEN - 1] is '\n' (the fast path
+ * relies on it to stop), and the ACL_SLACK bytes after BUF[LEN - 1] are
+ * readable and set (it reads words at a line's start). */
+size_t acl_scan_lines(struct acl_parser *p, struct acl_file *f,
+		      const char *buf, size_t len, struct acl_rec *inc);
+
+/* ---- acl_parse.c: one line ---- */
+/* What line S (LEN bytes, without its line ending; any LEN: a line longer
+ * than ACL_MAX_LINE is reported as such) of F says, in *REC. Errors and
+ * warnings are reported here. */
+void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
+		    const char *s, size_t len, struct acl_rec *rec);
+
+/* ---- acl_names.c: users and groups ---- */
+/* Resolve user or group S (LEN <= ACL_MAX_LINE bytes): 0 and *ID; 1 bad
+ * number; 2 unknown name; -errno when the lookup failed. Answers are
+ * remembered. */
+int acl_lookup_cached(struct acl_parser *p, bool group, const char *s,
+		      size_t len, unsigned long long *id);
+
+/* ---- acl_rules.c: the rule store ---- */
 const char *acl_name_problem(const char *s, size_t len);
 const char *acl_intern(struct acl_parser *p, const char *name);
 void acl_add_rule(struct acl_parser *p, const struct acl_rule *r);
-void acl_nomem(struct acl_parser *p);
+/* Copy OPTS->only into A (a filter on the rules kept); -ENOMEM. */
+int acl_set_only(struct acl *a, const struct acl_opts *opts);
 
-/* ---- acl_parse.c: diagnostics and grammar ---- */
-/* Resolve user or group S (LEN bytes): 0 and *ID; 1 bad number; 2 unknown
- * name; -errno when the lookup failed. Answers are remembered. */
-int acl_lookup_cached(struct acl_parser *p, bool group, const char *s,
-		      size_t len, unsigned long long *id);
+/* ---- acl_lint.c: warnings about the rules ---- */
+void acl_lint(struct acl_parser *p);
+
+/* ---- acl_diag.c: diagnostics ---- */
+struct acl_quoted {
+	char s[2 + ACL_QUOTE_MAX * 4 + 4];
+};
+
 __attribute__((format(printf, 6, 7)))
 void acl_diag(struct acl_parser *p, enum acl_severity sev, const char *file,
 	      unsigned line, unsigned col, const char *fmt, ...);
+/* An error about file PATH itself: at the include line AT asking for it
+ * (message prefixed by PATH), or at line 0 of PATH for the main file. */
 __attribute__((format(printf, 4, 5)))
 void acl_file_err(struct acl_parser *p, const struct acl_inc *at,
 		  const char *path, const char *fmt, ...);
-/* One line without its line ending (S, LEN bytes, any LEN: a line longer
- * than ACL_MAX_LINE is reported as such). */
-void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
-		    const char *s, size_t len);
-
-/* ---- acl_scan.c: lines, and the fast path ---- */
-/* Parse the complete lines of BUF as F's: LEN > 0 and BUF[LEN - 1] is
- * '\n' (the fast path relies on it to stop), and the ACL_SLACK bytes after
- * BUF[LEN - 1] are readable and set (it reads words at a line's start). */
-void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
-		     const char *buf, size_t len);
-
-/* ---- acl_file.c: files and includes ---- */
-void acl_parse_path(struct acl_parser *p, const char *path,
-		    const struct acl_inc *at);
-/* Parse BUF as file NAME (not opened: no device and inode, no checks). */
-void acl_parse_mem(struct acl_parser *p, const char *name, const char *buf,
-		   size_t len);
-/* `include REL` at column COL of F. */
-void acl_include(struct acl_parser *p, const struct acl_file *f, unsigned col,
-		 const char *rel);
+/* 'TOKEN' for a message: control and non-ASCII bytes as \xNN, long
+ * tokens shortened with "..." (a message may be shortened, a name never). */
+const char *acl_quote(struct acl_quoted *q, const char *s, size_t len);
 
 #define acl_err(p, f, col, ...) \
 	acl_diag((p), ACL_SEV_ERROR, (f)->name, (f)->line, (col), __VA_ARGS__)

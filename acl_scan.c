@@ -1,5 +1,9 @@
-/* acl_scan: cut a chunk of a file into lines, and read the common ones in
- * one pass (the fast path); every other line goes to acl_parse_line().
+/* acl_scan: the line layer. One job: cut a chunk of a file into lines and
+ * read each: the common ones in one pass here (the fast path), every other
+ * one through the grammar (acl_parse_line()). Rules go to the store
+ * (acl_rules.c); a line asking for an include ends the scan, and its
+ * request goes back to the file layer (acl_file.c), which reads the
+ * included files and then scans on.
  *
  * A large file (100,000 lines of `allow NAME`) must cost little more than a
  * small one, so a common line costs about 70 instructions here (measured
@@ -94,7 +98,7 @@ static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
  * (acl_plain). Returns the byte after its '\n', or NULL: the general path
  * then parses the line again and reports what is wrong. So the fast path
  * never reports, and accepts only what the general path would accept, the
- * same way. The line ends with a '\n' (acl_parse_lines), where every scan
+ * same way. The line ends with a '\n' (acl_scan_lines), where every scan
  * below stops. */
 __attribute__((noinline))
 static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
@@ -188,7 +192,7 @@ static inline uint32_t acl_word(const char *s)
 /* The commonest lines, inline and with nothing to spill: `allow|deny NAME`
  * alone (one space, a plain NAME not starting with '.', then '\n') and a
  * blank line. Anything else goes to acl_fast_full(). Reads the 4 bytes at
- * S even when the line is shorter (see acl_parse_lines). */
+ * S even when the line is shorter (see acl_scan_lines). */
 static inline const char *acl_fast_line(struct acl_parser *p,
 					const struct acl_file *f, const char *s)
 {
@@ -221,14 +225,37 @@ static inline const char *acl_fast_line(struct acl_parser *p,
 	return c + 1;
 }
 
-void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
-		     const char *buf, size_t len)
+/* A line the fast path does not read, at S (its '\n' before END): through
+ * the grammar; a rule is stored, an include request left in *INC. Returns
+ * the byte after the line. Out of line: the loop below stays small. */
+__attribute__((noinline))
+static const char *acl_slow_line(struct acl_parser *p, const struct acl_file *f,
+				 const char *s, const char *end,
+				 struct acl_rec *inc)
+{
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	acl_parse_line(p, f, s, n, inc);
+	if (inc->kind == ACL_REC_RULE) {
+		if (acl_wanted(p->acl, inc->rule.all, inc->rule.bridge,
+			       strlen(inc->rule.bridge)))
+			acl_add_rule(p, &inc->rule);
+		inc->kind = ACL_REC_NONE;
+	}
+	return nl ? nl + 1 : end;
+}
+
+size_t acl_scan_lines(struct acl_parser *p, struct acl_file *f,
+		      const char *buf, size_t len, struct acl_rec *inc)
 {
 	const char *s = buf, *end = buf + len;
 
+	inc->kind = ACL_REC_NONE;
 	while (s < end && !p->nomem) {
-		const char *next, *nl;
-		size_t n;
+		const char *next;
 
 		f->line++;
 		next = acl_fast_line(p, f, s);
@@ -236,11 +263,9 @@ void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
 			s = next;
 			continue;
 		}
-		nl = memchr(s, '\n', (size_t)(end - s));
-		n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		acl_parse_line(p, f, s, n);
-		s = nl ? nl + 1 : end;
+		s = acl_slow_line(p, f, s, end, inc);
+		if (inc->kind == ACL_REC_INCLUDE)
+			break;                  /* the file layer's, then on */
 	}
+	return (size_t)(s - buf);
 }

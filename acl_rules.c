@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
+/* acl_rules: the rule store, which is what a loaded policy is. One job:
+ * keep the rules in file order, the file names they point to (interned:
+ * struct acl_where.file), and the filter that keeps only the rules for the
+ * bridges asked for (acl_opts.only). The readers above add to it; the lint
+ * (acl_lint.c) and the decision (acl_decide.c) read it. It calls nothing
+ * above it.
+ */
+#include "acl_int.h"
+
+const char *acl_intern(struct acl_parser *p, const char *name)
+{
+	struct acl *a = p->acl;
+	char *dup;
+
+	for (size_t i = 0; i < a->nfiles; i++)
+		if (strcmp(a->files[i], name) == 0)
+			return a->files[i];
+	if (a->nfiles == a->files_cap) {
+		size_t cap = a->files_cap ? a->files_cap * 2 : 8;
+		char **n = reallocarray(a->files, cap, sizeof(*n));
+
+		if (!n) {
+			acl_nomem(p);
+			return NULL;
+		}
+		a->files = n;
+		a->files_cap = cap;
+	}
+	dup = strdup(name);
+	if (!dup) {
+		acl_nomem(p);
+		return NULL;
+	}
+	a->files[a->nfiles++] = dup;
+	return dup;
+}
+
+void acl_add_rule(struct acl_parser *p, const struct acl_rule *r)
+{
+	struct acl *a = p->acl;
+
+	if (a->nrules == a->rules_cap) {
+		size_t cap = a->rules_cap ? a->rules_cap * 2 : 16;
+		struct acl_rule *n = reallocarray(a->rules, cap, sizeof(*n));
+
+		if (!n) {
+			acl_nomem(p);
+			return;
+		}
+		a->rules = n;
+		a->rules_cap = cap;
+	}
+	a->rules[a->nrules++] = *r;
+}
+
+void acl_free(struct acl *acl)
+{
+	if (!acl)
+		return;
+	for (size_t i = 0; i < acl->nfiles; i++)
+		free(acl->files[i]);
+	free(acl->files);
+	free(acl->rules);
+	free(acl->only);
+	free(acl);
+}
+
+/* Why NAME (LEN bytes) is not an interface name, or NULL if it is one. */
+const char *acl_name_problem(const char *s, size_t len)
+{
+	if (len == 0)
+		return "empty";
+	if (len > ACL_NAME_MAX)
+		return "longer than 15 bytes";
+	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return "'.' and '..' are not allowed";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '/')
+			return "contains '/'";
+		if (c == ':')
+			return "contains ':'";
+		if (c <= 0x20 || c >= 0x7f)
+			return "contains a space, control or non-ASCII byte";
+	}
+	return NULL;
+}
+
+/* A name that is not an interface name is left out: no rule can name it,
+ * and acl_decide() refuses it anyway. */
+int acl_set_only(struct acl *a, const struct acl_opts *opts)
+{
+	size_t n = 0;
+
+	if (!opts->only || opts->warnings)
+		return 0;
+	while (opts->only[n])
+		n++;
+	a->filtered = true;
+	a->only = calloc(n ? n : 1, sizeof(*a->only));
+	if (!a->only)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = opts->only[i];
+		size_t len = strnlen(name, ACL_NAME_MAX + 1);
+
+		if (acl_name_problem(name, len))
+			continue;
+		memcpy(a->only[a->nonly].s, name, len + 1);
+		a->only[a->nonly++].len = len;
+	}
+	return 0;
+}
