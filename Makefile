@@ -55,7 +55,7 @@ endif
 
 ACL_SRCS    := acl.c acl_file.c acl_scan.c acl_parse.c acl_names.c acl_rules.c \
                acl_lint.c acl_decide.c acl_diag.c
-HELPER_OBJS := helper.o args.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
+HELPER_OBJS := helper.o args.o priv.o core.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
@@ -91,7 +91,8 @@ bridge-helper.pc: bridge-helper.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    $< > $@
 
-helper.o: acl.h args.h netlink.h priv.h tap.h fdpass.h
+helper.o: acl.h args.h core.h priv.h tap.h fdpass.h
+core.o: core.h acl.h netlink.h tap.h
 args.o: args.h tap.h
 priv.o: priv.h
 $(ACL_SRCS:.c=.o): acl.h acl_int.h

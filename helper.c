@@ -18,6 +18,9 @@
  *  6. The TAP is never persistent: it dies with its fds, so exiting on any
  *     error after creation leaks nothing.
  *  7. One line on stderr per failure; one syslog line per decision.
+ *  8. This file is the setuid door only: who the caller is, privilege, the
+ *     policy read per launch, the hand-over. Deciding and creating are
+ *     core.c's, shared with the service door (bridge-helperd).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,28 +32,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "acl.h"
 #include "args.h"
+#include "core.h"
 #include "fdpass.h"
-#include "netlink.h"
 #include "priv.h"
 #include "tap.h"
 
 static const char usage_text[] =
 "usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--acl=FILE]\n"
 "                     --fd=N --br=BRIDGE\n"
-"       bridge-helper --check --br=BRIDGE [--user=NAME] [--sndbuf=BYTES] [--acl=FILE]\n"
+"       bridge-helper --check --br=BRIDGE [--user=NAME|UID] [--sndbuf=BYTES] [--acl=FILE]\n"
 "       bridge-helper --lint [FILE]\n"
 "       bridge-helper --help | --version\n"
 "\n"
@@ -64,13 +64,13 @@ static const char usage_text[] =
 "  --sndbuf=BYTES  send buffer; may lower the administrator's, never raise it\n"
 "  --acl=FILE      another ACL file (refused when running privileged)\n"
 "  --check         print whether the caller may use BRIDGE, and why\n"
-"  --user=NAME     with --check, as root: ask on NAME's behalf\n"
+"  --user=NAME|UID with --check, as root: ask on that user's behalf\n"
 "  --lint [FILE]   report every error in an ACL file (default: the system one)\n"
 "\n"
 "Exit status: 0 success, 1 system error, 2 usage, 3 denied by policy,\n"
 "4 bad configuration. See bridge-helper(8) and bridge.conf(5).\n";
 
-enum { EXIT_SYSTEM = 1, EXIT_USAGE = 2, EXIT_DENIED = 3, EXIT_CONFIG = 4 };
+enum { EXIT_SYSTEM = CORE_SYSTEM, EXIT_USAGE = CORE_USAGE, EXIT_CONFIG = CORE_CONFIG };
 
 #define MAX_GROUPS 65536
 
@@ -221,16 +221,21 @@ static void caller_capture(struct caller *who)
 	who->ngroups = (size_t)n;
 }
 
-/* --check --user=NAME: root asks on NAME's behalf (groups from the database). */
+/* --check --user=NAME|UID: root asks on NAME's behalf (groups from the database). */
 static void caller_as_user(struct caller *who, const char *user)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	int n = MAX_GROUPS;
+	long uid;
 
 	if (who->uid != 0)
 		die(EXIT_USAGE, "--user is for root only");
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+
+	/* A name, or a numeric uid as the ACL's user= takes them. */
+	if ((getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res) &&
+	    (!args_number(user, 0, (long)UINT32_MAX - 1, &uid) ||
+	     getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) != 0 || !res))
 		die(EXIT_USAGE, "--user=%.64s: no such user", user);
 	free(who->groups);
 	who->groups = calloc(MAX_GROUPS, sizeof(gid_t));
@@ -323,28 +328,7 @@ static void drop_privileges(bool keep_net_admin)
 	die(EXIT_SYSTEM, "%s", failed);
 }
 
-/* ---- audit ------------------------------------------------------------------ */
-
-static void audit_open(void)
-{
-	openlog("bridge-helper", LOG_PID, LOG_AUTHPRIV);
-}
-
-/* One line per decision; a logging failure never changes the decision. */
-static void audit(int prio, const struct caller *who, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void audit(int prio, const struct caller *who, const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	syslog(prio, "uid=%u user=%s %s", (unsigned)who->uid, who->name, what);
-}
-
-/* ---- 4. policy -------------------------------------------------------------- */
+/* ---- 4. policy, the setuid door's way: read per launch ------------------- */
 
 struct diag {
 	FILE *out;              /* --lint: print everything here */
@@ -374,27 +358,41 @@ static void diag_cb(void *ctx, enum acl_severity sev, const char *file,
 			sev == ACL_SEV_WARNING ? "warning: " : "", msg);
 }
 
-/* Load the policy for bridge NAME only: rules naming other bridges are
- * checked but not kept (a large file stays cheap), and the policy decides
- * for NAME alone. */
-static struct acl *load_acl(const char *path, const struct args *a,
-			    const struct caller *who, const char *name)
+/* The core asks for the policy of one bridge name at a time (the name asked
+ * for; rarely, then the device's own name behind an altname). Only the
+ * rules naming it are kept, so a large file stays cheap; every rule is
+ * still checked. */
+struct policy {
+	const char *path;
+	struct acl *acl;
+};
+
+static const struct acl *policy_get(void *ctx, const char *name,
+				    struct core_result *res)
 {
+	struct policy *p = ctx;
 	const char *const only[] = { name, NULL };
 	struct acl_opts opts = { .require_safe = true, .only = only };
 	struct diag d = { 0 };
-	struct acl *acl = NULL;
-	int r = acl_load(path, &opts, &acl, diag_cb, &d);
+	int r;
 
-	if (r == -ENOMEM)
-		die(EXIT_SYSTEM, "out of memory reading %s", path);
-	if (r != 0 || d.errors) {
-		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"bad "
-		      "configuration: %s\"", a->br, a->queues, d.first);
-		die(EXIT_CONFIG, "bad configuration, everything denied: %s%s",
-		    d.first, d.errors > 1 ? " (and more: see --lint)" : "");
+	acl_free(p->acl);
+	p->acl = NULL;
+	r = acl_load(p->path, &opts, &p->acl, diag_cb, &d);
+	if (r == -ENOMEM) {
+		res->status = CORE_SYSTEM;
+		snprintf(res->msg, sizeof(res->msg), "out of memory reading %s",
+			 p->path);
+		return NULL;
 	}
-	return acl;
+	if (r != 0 || d.errors) {
+		res->status = CORE_CONFIG;
+		snprintf(res->msg, sizeof(res->msg), "bad configuration, everything "
+			 "denied: %s%s", d.first,
+			 d.errors > 1 ? " (and more: see --lint)" : "");
+		return NULL;
+	}
+	return p->acl;
 }
 
 static int do_lint(const struct args *a)
@@ -415,215 +413,54 @@ static int do_lint(const struct args *a)
 	return d.errors ? EXIT_CONFIG : 0;
 }
 
-static void decide(const struct acl *acl, const char *br,
-		   const struct caller *who, struct acl_decision *dec)
+/* ---- 5. decide and act: the core ------------------------------------------ */
+
+static void core_args(const struct args *a, const struct caller *who,
+		      struct core_req *req, struct core_caller *c)
 {
-	struct acl_caller c = { who->uid, who->gid, who->groups, who->ngroups };
-
-	acl_decide(acl, br, &c, dec);
-}
-
-static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
-{
-	if (dec->result == ACL_NOMATCH)
-		return "denied: no rule matches";
-	snprintf(buf, n, "%s by %s:%u", dec->result == ACL_ALLOWED ?
-		 "allowed" : "denied", dec->rule.file, dec->rule.line);
-	return buf;
-}
-
-/* The send buffer: the administrator's value, lowered (never raised) by the
- * caller's --sndbuf; with neither, 0: the kernel's default stays. */
-static int effective_sndbuf(const struct acl_decision *dec, int asked)
-{
-	if (dec->has_sndbuf && (asked == 0 || asked > dec->sndbuf))
-		return dec->sndbuf;
-	return asked;
-}
-
-/* Decide on NAME and, if it is only an alternative name, on the device's
- * own name too: both must allow. Dies (logged) when denied. */
-static void require_allowed(const struct acl *acl, const char *name,
-			    const struct caller *who, const struct args *a,
-			    struct acl_decision *dec)
-{
-	char buf[PATH_MAX + 64];
-
-	decide(acl, name, who, dec);
-	if (dec->result == ACL_ALLOWED)
-		return;
-	audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"%s\"",
-	      name, a->queues, verdict(dec, buf, sizeof(buf)));
-	die(EXIT_DENIED, "%s: %s", name, verdict(dec, buf, sizeof(buf)));
-}
-
-static void lookup_bridge(struct nl *nl, const char *name, struct nl_bridge *br,
-			  const struct caller *who, unsigned queues)
-{
-	char kind[32];
-	int r = nl_bridge_get(nl, name, br, kind);
-
-	if (r == -ENODEV) {
-		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"no such "
-		      "device\"", name, queues);
-		die(EXIT_SYSTEM, "%s: no such bridge", name);
-	}
-	if (r == -EMEDIUMTYPE) {
-		audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"a %s, "
-		      "not a bridge\"", name, queues, kind);
-		die(EXIT_SYSTEM, "%s: is a %s device, not a bridge", name, kind);
-	}
-	if (r < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot look up %s", name);
-}
-
-/* With SETTLE (the tie-break after our TAP exists): a lower-index TAP that
- * has no owner yet may be a concurrent launch of this very caller, between
- * TUNSETIFF and TUNSETOWNER, which would not count us either. Give such
- * TAPs a moment to settle; those that do not still count: fail closed. */
-static int count_or_die(struct nl *nl, int br_ifindex, uid_t uid, int below,
-			bool settle)
-{
-	const struct timespec ms = { 0, 1000000 };
-	int n, pending = 0;
-
-	for (int tries = 0;; tries++) {
-		n = nl_count_owned(nl, br_ifindex, uid, below, settle ? &pending : NULL);
-		if (n < 0)
-			die_errno(EXIT_SYSTEM, n, "cannot count the caller's TAPs");
-		if (pending == 0 || tries == 200)
-			return n + pending;
-		nanosleep(&ms, NULL);
-	}
+	*req = (struct core_req){ .br = a->br, .vnet_hdr = a->vnet_hdr,
+				  .queues = a->queues, .sndbuf = a->sndbuf };
+	*c = (struct core_caller){ .uid = who->uid, .gid = who->gid,
+				   .groups = who->groups, .ngroups = who->ngroups };
+	snprintf(c->name, sizeof(c->name), "%s", who->name);
 }
 
 static int do_check(const struct args *a, const struct caller *who)
 {
-	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, a, who, a->br);
-	struct acl_decision dec;
-	struct nl_bridge br = { .ifindex = 0 };
-	struct nl *nl = NULL;
-	char buf[PATH_MAX + 64], kind[32];
-	int r = nl_open(&nl);
+	struct policy pol = { .path = a->acl ? a->acl : BH_ACL_PATH };
+	const struct core_policy cp = { policy_get, &pol };
+	static char report[8192];
+	struct core_result res;
+	struct core_req req;
+	struct core_caller c;
+	int s;
 
-	if (r < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
-	r = nl_bridge_get(nl, a->br, &br, kind);
-	if (r == -ENODEV)
-		printf("%s: no such device\n", a->br);
-	else if (r == -EMEDIUMTYPE)
-		printf("%s: a %s device, not a bridge\n", a->br, kind);
-	else if (r < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot look up %s", a->br);
-	decide(acl, a->br, who, &dec);
-	if (r == 0 && strcmp(br.name, a->br) != 0 && dec.result == ACL_ALLOWED) {
-		printf("%s: an alternative name of %s\n", a->br, br.name);
-		acl_free(acl);        /* rare: load again, for the device's name */
-		acl = load_acl(path, a, who, br.name);
-		decide(acl, br.name, who, &dec);
-	}
-	printf("user %s (uid %u) on %s: %s\n", who->name, (unsigned)who->uid,
-	       a->br, verdict(&dec, buf, sizeof(buf)));
-	if (dec.has_limit)
-		printf("quota: %d of %u in use (limit at %s:%u)\n",
-		       r == 0 ? count_or_die(nl, br.ifindex, who->uid, INT_MAX, false) : 0,
-		       dec.limit, dec.limit_rule.file, dec.limit_rule.line);
-	if (dec.has_sndbuf && a->sndbuf && a->sndbuf < dec.sndbuf)
-		printf("sndbuf: %d (asked; at most %d, set at %s:%u)\n", a->sndbuf,
-		       dec.sndbuf, dec.sndbuf_rule.file, dec.sndbuf_rule.line);
-	else if (dec.has_sndbuf && a->sndbuf > dec.sndbuf)
-		printf("sndbuf: %d (asked %d, capped at %s:%u)\n", dec.sndbuf,
-		       a->sndbuf, dec.sndbuf_rule.file, dec.sndbuf_rule.line);
-	else if (dec.has_sndbuf)
-		printf("sndbuf: %d (set at %s:%u)\n", dec.sndbuf,
-		       dec.sndbuf_rule.file, dec.sndbuf_rule.line);
-	else if (a->sndbuf)
-		printf("sndbuf: %d (asked)\n", a->sndbuf);
-	else
-		printf("sndbuf: kernel default\n");
-	nl_close(nl);
-	acl_free(acl);
+	core_args(a, who, &req, &c);
+	s = core_check(&req, &c, &cp, report, sizeof(report), &res);
+	acl_free(pol.acl);
+	if (s == CORE_CONFIG || !report[0])   /* nothing to explain but this */
+		die(s, "%s", res.msg);
+	fputs(report, stdout);
 	if (fflush(stdout) != 0)
 		return EXIT_SYSTEM;
-	return dec.result == ACL_ALLOWED && r == 0 ? 0 : EXIT_DENIED;
-}
-
-/* ---- 5. act ----------------------------------------------------------------- */
-
-static void quota_or_die(struct nl *nl, const struct acl_decision *dec,
-			 const struct nl_bridge *br, const struct caller *who,
-			 unsigned queues, int below)
-{
-	int n;
-
-	if (!dec->has_limit)
-		return;
-	n = count_or_die(nl, br->ifindex, who->uid, below, below != INT_MAX);
-	if ((unsigned)n < dec->limit)
-		return;
-	audit(LOG_NOTICE, who, "denied: bridge=%s queues=%u reason=\"quota: %d of "
-	      "%u in use (limit at %s:%u)\"", br->name, queues, n, dec->limit,
-	      dec->limit_rule.file, dec->limit_rule.line);
-	die(EXIT_DENIED, "%s: quota reached: %d of %u TAPs in use (limit at %s:%u)",
-	    br->name, n, dec->limit, dec->limit_rule.file, dec->limit_rule.line);
-}
-
-static void random_mac(uint8_t mac[6])
-{
-	if (getrandom(mac, 6, 0) != 6)
-		die_errno(EXIT_SYSTEM, errno, "cannot get random bytes");
-	/* 0xFE: unicast, locally administered, and higher than any real NIC's
-	 * first octet, so the bridge never takes this address as its own. */
-	mac[0] = 0xFE;
+	return s;
 }
 
 static int do_create(const struct args *a, const struct caller *who, int *tunfds)
 {
-	const char *path = a->acl ? a->acl : BH_ACL_PATH;
-	struct acl *acl = load_acl(path, a, who, a->br);
-	struct tap_req req = { .vnet_hdr = a->vnet_hdr, .queues = a->queues,
-			       .owner = who->uid };
-	struct acl_decision dec;
-	struct nl_bridge br;
-	struct tap_dev tap;
-	struct nl *nl = NULL;
-	uint8_t mac[6];
-	char buf[PATH_MAX + 64];
-	int r, tap_ifindex;
+	struct policy pol = { .path = a->acl ? a->acl : BH_ACL_PATH };
+	const struct core_policy cp = { policy_get, &pol };
+	struct core_result res;
+	struct core_req req;
+	struct core_caller c;
+	int r;
 
-	/* Denied by the name asked for: no lookup, so no existence oracle. */
-	require_allowed(acl, a->br, who, a, &dec);
-	if ((r = nl_open(&nl)) < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot open rtnetlink");
-	lookup_bridge(nl, a->br, &br, who, a->queues);
-	if (strcmp(br.name, a->br) != 0) {    /* an altname: the device decides */
-		acl_free(acl);                /* rare: load again, for its name */
-		acl = load_acl(path, a, who, br.name);
-		require_allowed(acl, br.name, who, a, &dec);
-	}
-	req.sndbuf = effective_sndbuf(&dec, a->sndbuf);
-	quota_or_die(nl, &dec, &br, who, a->queues, INT_MAX);
-
-	/* The first moment a TAP exists. */
-	if ((r = tap_create(&req, tunfds, &tap)) < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot create a TAP");
-	if ((tap_ifindex = nl_ifindex(nl, tap.name)) < 0)
-		die_errno(EXIT_SYSTEM, tap_ifindex, "cannot find %s", tap.name);
-	random_mac(mac);
-	if ((r = nl_enslave(nl, tap_ifindex, br.ifindex, br.mtu, mac, who->uid)) < 0)
-		die(EXIT_SYSTEM, "cannot enslave %s to %s: %s%s%s", tap.name, br.name,
-		    strerror(-r), nl_ext_error(nl) ? ": " : "",
-		    nl_ext_error(nl) ? nl_ext_error(nl) : "");
-	/* Concurrent launches: only TAPs created before ours count against us. */
-	quota_or_die(nl, &dec, &br, who, a->queues, tap_ifindex);
+	core_args(a, who, &req, &c);
+	if (core_create(&req, &c, &cp, tunfds, &res) != CORE_OK)
+		die(res.status, "%s", res.msg);   /* the TAP dies with our fds */
 	if ((r = fdpass_send(a->fd, tunfds, a->queues)) < 0)
-		die_errno(EXIT_SYSTEM, r, "cannot pass %s to the caller", tap.name);
-	audit(LOG_INFO, who, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d rule=%s",
-	      br.name, tap.name, a->queues, req.sndbuf,
-	      verdict(&dec, buf, sizeof(buf)) + strlen("allowed by "));
-	nl_close(nl);
-	acl_free(acl);
+		die_errno(EXIT_SYSTEM, r, "cannot pass %s to the caller", res.tap);
+	acl_free(pol.acl);
 	return 0;
 }
 
@@ -654,7 +491,7 @@ int main(int argc, char **argv)
 	if (a.acl && getauxval(AT_SECURE))
 		die(EXIT_USAGE, "--acl is refused: running privileged "
 		    "(setuid or file capability); the ACL is " BH_ACL_PATH);
-	audit_open();
+	openlog("bridge-helper", LOG_PID, LOG_AUTHPRIV);
 
 	/* 3. Narrow privilege: none at all to inspect, CAP_NET_ADMIN to create. */
 	if (a.mode == MODE_LINT) {

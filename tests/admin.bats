@@ -246,8 +246,9 @@ gid_of() { getent group "$1" | cut -d: -f3; }
 	hold b bhu1 --br=br0
 	settled b
 	[ "$(owned bhu1)" -eq 2 ]
+	# --check predicts the launch: quota full is a denial, exit 3
 	run suid bhu1 --check --br=br0
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 3 ]
 	[ "${lines[1]}" = "quota: 2 of 2 in use (limit at $E:2)" ]
 
 	run --separate-stderr launch bhu1 --br=br0
@@ -348,7 +349,7 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 3 ]
 	[ "${lines[0]}" = "user bhu2 (uid $(uid_of bhu2)) on br0: denied by $E:2" ]
-	[ "${lines[1]}" = "quota: 0 of 4 in use (limit at $E:3)" ]
+	[ "${lines[1]}" = "quota: limit 4 (at $E:3)" ]
 	[ "${lines[2]}" = "sndbuf: 1048576 (set at $E:4)" ]
 
 	# bhu3 is not in bhg1: no rule matches, and no limit applies
@@ -358,12 +359,52 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	[ "${lines[0]}" = "user bhu3 (uid $(uid_of bhu3)) on br0: denied: no rule matches" ]
 	[ "${lines[1]}" = "sndbuf: 1048576 (set at $E:4)" ]
 
-	# a bridge that does not exist is never allowed
+	# a bridge no rule names: denied before any lookup, as the launch is
 	run --separate-stderr suid bhu1 --check --br=br9
 	[ "$status" -eq 3 ]
-	[ "${lines[0]}" = "br9: no such device" ]
-	[ "${lines[1]}" = "user bhu1 (uid $(uid_of bhu1)) on br9: denied: no rule matches" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "user bhu1 (uid $(uid_of bhu1)) on br9: denied: no rule matches" ]
+	[ "${lines[1]}" = "sndbuf: kernel default" ]
 	[ "$(tap_count)" -eq 0 ]
+}
+
+@test "--check exits with the status the launch gets: 0, 1 no bridge or not a bridge, 3 denied or quota, 4 config" {
+	acl_write <<-'EOF'
+	allow all group=bhg1
+	limit br0 1
+	EOF
+	nsx ip link add brx type dummy 2>/dev/null || nsx ip link add brx type veth peer name brxp
+	local br cs
+	for br in br0 br9 brx; do
+		run --separate-stderr suid bhu1 --check --br=$br
+		cs=$status
+		run --separate-stderr launch bhu1 --br=$br
+		[ "$status" -eq "$cs" ] || { echo "# $br: check $cs, launch $status"; false; }
+	done
+	run --separate-stderr suid bhu1 --check --br=br9
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "user bhu1 (uid $(uid_of bhu1)) on br9: allowed by $E:1" ]
+	[ "${lines[1]}" = "br9: no such bridge" ]
+	run --separate-stderr suid bhu1 --check --br=brx
+	[ "$status" -eq 1 ]
+	[[ "${lines[1]}" == "brx: is a "*" device, not a bridge" ]]
+	# quota full
+	hold q bhu1 --br=br0
+	settled q
+	run --separate-stderr suid bhu1 --check --br=br0
+	[ "$status" -eq 3 ]
+	run --separate-stderr launch bhu1 --br=br0
+	[ "$status" -eq 3 ]
+	release q
+	# bad configuration
+	acl_write <<-'EOF'
+	alow br0
+	EOF
+	run --separate-stderr suid bhu1 --check --br=br0
+	[ "$status" -eq 4 ]
+	run --separate-stderr launch bhu1 --br=br0
+	[ "$status" -eq 4 ]
+	[ "$(tap_count)" -eq 0 ] || until_taps 0
 }
 
 @test "--check counts the caller's TAPs and creates nothing" {
@@ -411,6 +452,13 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	run --separate-stderr suid bhu1 --check --br=br0 --user=root
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "bridge-helper: --user is for root only" ]
+	# a numeric uid, as user= takes them
+	run --separate-stderr nsx "$HELPER" --check --br=br0 --user="$(uid_of bhu3)" --acl="$ACL"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "user bhu3 (uid $(uid_of bhu3)) on br0: denied by $ACL:2" ]
+	run --separate-stderr nsx "$HELPER" --check --br=br0 --user=4000000000 --acl="$ACL"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "bridge-helper: --user=4000000000: no such user" ]
 	run --separate-stderr nsx "$HELPER" --check --br=br0 --user=bhnosuch --acl="$ACL"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "bridge-helper: --user=bhnosuch: no such user" ]
@@ -760,7 +808,16 @@ log_shape() {
 	[ "$status" -eq 4 ]
 	run log_sync
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$(log_shape "${lines[0]}")" = "85 uid=$u1 user=bhu1 denied: bridge=br0 queues=1 reason=\"bad configuration: $E:1:16: unknown user 'bhnosuch'\"" ]
+	[ "$(log_shape "${lines[0]}")" = "85 uid=$u1 user=bhu1 denied: bridge=br0 queues=1 reason=\"bad configuration, everything denied: $E:1:16: unknown user 'bhnosuch'\"" ]
+	# --check decides nothing and logs nothing: not the user's own, and not
+	# root's on the user's behalf (which would read as that user's request)
+	run --separate-stderr devlog as_user bhu1 "$PRIVDIR/bridge-helper-suid" --check --br=br0
+	[ "$status" -eq 4 ]
+	run --separate-stderr devlog as_user root "$HELPER" --check --br=br0 --user=bhu1
+	[ "$status" -eq 4 ]
+	run log_sync
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 0 ]
 	# root, through the file it names
 	acl_write <<-'EOF'
 	allow br0

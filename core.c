@@ -1,0 +1,363 @@
+/* core: decide and create for one caller. See core.h.
+ *
+ * The order is the security story of a launch, the same through either door:
+ *  1. decide on the name asked for, before any lookup (no existence oracle);
+ *  2. look the bridge up; refuse anything that is not a bridge; if the name
+ *     was an alternative name, decide again on the device's own name;
+ *  3. the administrator's send buffer and quota;
+ *  4. only then the TAP: created, enslaved, counted again against
+ *     concurrent launches.
+ * core_check() walks steps 1-3 with the same functions and stops there.
+ * Every refusal is one line in RES and one syslog line (core_create). */
+#include "core.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "netlink.h"
+#include "tap.h"
+
+/* One request on its way through the core. */
+struct run {
+	const struct core_req *req;
+	const struct core_caller *who;
+	const struct core_policy *pol;
+	struct core_result *res;
+	bool log;                     /* core_create: audit; core_check: not */
+	struct nl *nl;
+	const struct acl *acl;
+	struct acl_decision dec;
+	struct nl_bridge br;
+};
+
+/* ---- results and the audit line --------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct run *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->res->msg, sizeof(r->res->msg), fmt, ap);
+	va_end(ap);
+	r->res->status = status;
+	return status;
+}
+
+/* One line per decision; a logging failure never changes the decision. */
+__attribute__((format(printf, 3, 4)))
+static void audit(const struct run *r, int prio, const char *fmt, ...)
+{
+	const struct core_caller *who = r->who;
+	char what[1536], via[64] = "";
+	va_list ap;
+
+	if (!r->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (who->via)
+		snprintf(via, sizeof(via), " via=%s pid=%ld", who->via,
+			 (long)who->pid);
+	syslog(prio, "uid=%u user=%s%s %s", (unsigned)who->uid, who->name, via,
+	       what);
+}
+
+/* A refusal: logged with REASON, returned with the message in RES. */
+static int refuse(struct run *r, const char *bridge, const char *reason)
+{
+	audit(r, LOG_NOTICE, "denied: bridge=%s queues=%u reason=\"%s\"", bridge,
+	      r->req->queues, reason);
+	return r->res->status;
+}
+
+static int system_error(struct run *r, int err, const char *what)
+{
+	return fail(r, CORE_SYSTEM, "%s: %s", what, strerror(err < 0 ? -err : err));
+}
+
+/* ---- 1. policy -------------------------------------------------------------- */
+
+static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
+{
+	if (dec->result == ACL_NOMATCH)
+		return "denied: no rule matches";
+	snprintf(buf, n, "%s by %s:%u", dec->result == ACL_ALLOWED ?
+		 "allowed" : "denied", dec->rule.file, dec->rule.line);
+	return buf;
+}
+
+/* The door's policy for NAME, and the decision on it. CORE_OK when allowed. */
+static int decide(struct run *r, const char *name)
+{
+	struct acl_caller c = { r->who->uid, r->who->gid, r->who->groups,
+				r->who->ngroups };
+	char buf[PATH_MAX + 64];
+
+	r->acl = r->pol->get(r->pol->ctx, name, r->res);
+	if (!r->acl) {
+		audit(r, LOG_NOTICE, "denied: bridge=%s queues=%u reason=\"%s\"",
+		      name, r->req->queues, r->res->msg);
+		return r->res->status;
+	}
+	acl_decide(r->acl, name, &c, &r->dec);
+	if (r->dec.result == ACL_ALLOWED)
+		return CORE_OK;
+	fail(r, CORE_DENIED, "%s: %s", name, verdict(&r->dec, buf, sizeof(buf)));
+	return refuse(r, name, verdict(&r->dec, buf, sizeof(buf)));
+}
+
+/* ---- 2. the bridge ---------------------------------------------------------- */
+
+static int lookup_bridge(struct run *r)
+{
+	const char *name = r->req->br;
+	char kind[32], reason[64];
+	int e = nl_bridge_get(r->nl, name, &r->br, kind);
+
+	if (e == -ENODEV) {
+		fail(r, CORE_SYSTEM, "%s: no such bridge", name);
+		return refuse(r, name, "no such device");
+	}
+	if (e == -EMEDIUMTYPE) {
+		fail(r, CORE_SYSTEM, "%s: is a %s device, not a bridge", name, kind);
+		snprintf(reason, sizeof(reason), "a %s, not a bridge", kind);
+		return refuse(r, name, reason);
+	}
+	if (e < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "cannot look up %s", name);
+		return system_error(r, e, what);
+	}
+	return CORE_OK;
+}
+
+/* Steps 1 and 2: allowed on the name asked for and on the device's own. */
+static int allowed_bridge(struct run *r)
+{
+	int s = decide(r, r->req->br);
+
+	if (s != CORE_OK)
+		return s;
+	if ((s = nl_open(&r->nl)) < 0)
+		return system_error(r, s, "cannot open rtnetlink");
+	if ((s = lookup_bridge(r)) != CORE_OK)
+		return s;
+	if (strcmp(r->br.name, r->req->br) != 0)   /* an altname: the device decides */
+		return decide(r, r->br.name);
+	return CORE_OK;
+}
+
+/* ---- 3. send buffer and quota ----------------------------------------------- */
+
+/* The administrator's value, lowered (never raised) by the caller's; with
+ * neither, 0: the kernel's default stays. */
+static int effective_sndbuf(const struct acl_decision *dec, int asked)
+{
+	if (dec->has_sndbuf && (asked == 0 || asked > dec->sndbuf))
+		return dec->sndbuf;
+	return asked;
+}
+
+/* With SETTLE (the tie-break after our TAP exists): a lower-index TAP that
+ * has no owner yet may be a concurrent launch of this very caller, between
+ * TUNSETIFF and TUNSETOWNER, which would not count us either. Give such
+ * TAPs a moment to settle; those that do not still count: fail closed. */
+static int count_owned(struct run *r, int below, bool settle, int *n)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int pending = 0;
+
+	for (int tries = 0;; tries++) {
+		*n = nl_count_owned(r->nl, r->br.ifindex, r->who->uid, below,
+				    settle ? &pending : NULL);
+		if (*n < 0)
+			return system_error(r, *n, "cannot count the caller's TAPs");
+		if (pending == 0 || tries == 200) {
+			*n += pending;
+			return CORE_OK;
+		}
+		nanosleep(&ms, NULL);
+	}
+}
+
+static int quota(struct run *r, int below)
+{
+	const struct acl_decision *dec = &r->dec;
+	char reason[PATH_MAX + 96];
+	int n, s;
+
+	if (!dec->has_limit)
+		return CORE_OK;
+	if ((s = count_owned(r, below, below != INT_MAX, &n)) != CORE_OK)
+		return s;
+	if ((unsigned)n < dec->limit)
+		return CORE_OK;
+	fail(r, CORE_DENIED, "%s: quota reached: %d of %u TAPs in use (limit at "
+	     "%s:%u)", r->br.name, n, dec->limit, dec->limit_rule.file,
+	     dec->limit_rule.line);
+	snprintf(reason, sizeof(reason), "quota: %d of %u in use (limit at %s:%u)",
+		 n, dec->limit, dec->limit_rule.file, dec->limit_rule.line);
+	return refuse(r, r->br.name, reason);
+}
+
+/* ---- 4. the TAP -------------------------------------------------------------- */
+
+static int random_mac(struct run *r, uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		return system_error(r, errno, "cannot get random bytes");
+	/* 0xFE: unicast, locally administered, and higher than any real NIC's
+	 * first octet, so the bridge never takes this address as its own. */
+	mac[0] = 0xFE;
+	return CORE_OK;
+}
+
+static int make_tap(struct run *r, int *tunfds)
+{
+	struct tap_req treq = { .vnet_hdr = r->req->vnet_hdr,
+				.queues = r->req->queues, .owner = r->who->uid,
+				.sndbuf = r->res->sndbuf };
+	struct tap_dev tap;
+	uint8_t mac[6];
+	int e, ifindex;
+
+	if ((e = tap_create(&treq, tunfds, &tap)) < 0)
+		return system_error(r, e, "cannot create a TAP");
+	snprintf(r->res->tap, sizeof(r->res->tap), "%s", tap.name);
+	r->res->vnet_hdr = tap.vnet_hdr;
+	if ((ifindex = nl_ifindex(r->nl, tap.name)) < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "cannot find %s", tap.name);
+		return system_error(r, ifindex, what);
+	}
+	if ((e = random_mac(r, mac)) != CORE_OK)
+		return e;
+	if ((e = nl_enslave(r->nl, ifindex, r->br.ifindex, r->br.mtu, mac,
+			    r->who->uid)) < 0) {
+		const char *ext = nl_ext_error(r->nl);
+
+		return fail(r, CORE_SYSTEM, "cannot enslave %s to %s: %s%s%s",
+			    tap.name, r->br.name, strerror(-e), ext ? ": " : "",
+			    ext ? ext : "");
+	}
+	/* Concurrent launches: only TAPs created before ours count against us. */
+	return quota(r, ifindex);
+}
+
+/* ---- the two entry points ------------------------------------------------------ */
+
+static void run_init(struct run *r, const struct core_req *req,
+		     const struct core_caller *who, const struct core_policy *pol,
+		     struct core_result *res, bool log)
+{
+	memset(r, 0, sizeof(*r));
+	memset(res, 0, sizeof(*res));
+	r->req = req;
+	r->who = who;
+	r->pol = pol;
+	r->res = res;
+	r->log = log;
+}
+
+int core_create(const struct core_req *req, const struct core_caller *who,
+		const struct core_policy *pol, int *tunfds,
+		struct core_result *res)
+{
+	struct run r;
+	char buf[PATH_MAX + 64];
+	int s;
+
+	run_init(&r, req, who, pol, res, true);
+	if ((s = allowed_bridge(&r)) == CORE_OK) {
+		res->sndbuf = effective_sndbuf(&r.dec, req->sndbuf);
+		if ((s = quota(&r, INT_MAX)) == CORE_OK)
+			s = make_tap(&r, tunfds);   /* the first moment a TAP exists */
+	}
+	if (s == CORE_OK)
+		audit(&r, LOG_INFO, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d "
+		      "rule=%s", r.br.name, res->tap, req->queues, res->sndbuf,
+		      verdict(&r.dec, buf, sizeof(buf)) + strlen("allowed by "));
+	nl_close(r.nl);
+	res->status = s;
+	return s;
+}
+
+/* --check's report, appended to OUT. */
+__attribute__((format(printf, 3, 4)))
+static void say(char *out, size_t outlen, const char *fmt, ...)
+{
+	size_t used = strnlen(out, outlen);
+	va_list ap;
+
+	if (used + 1 >= outlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + used, outlen - used, fmt, ap);
+	va_end(ap);
+}
+
+static void say_sndbuf(const struct acl_decision *dec, int asked, char *out,
+		       size_t len)
+{
+	if (dec->has_sndbuf && asked && asked < dec->sndbuf)
+		say(out, len, "sndbuf: %d (asked; at most %d, set at %s:%u)\n", asked,
+		    dec->sndbuf, dec->sndbuf_rule.file, dec->sndbuf_rule.line);
+	else if (dec->has_sndbuf && asked > dec->sndbuf)
+		say(out, len, "sndbuf: %d (asked %d, capped at %s:%u)\n", dec->sndbuf,
+		    asked, dec->sndbuf_rule.file, dec->sndbuf_rule.line);
+	else if (dec->has_sndbuf)
+		say(out, len, "sndbuf: %d (set at %s:%u)\n", dec->sndbuf,
+		    dec->sndbuf_rule.file, dec->sndbuf_rule.line);
+	else if (asked)
+		say(out, len, "sndbuf: %d (asked)\n", asked);
+	else
+		say(out, len, "sndbuf: kernel default\n");
+}
+
+/* Steps 1-3 as core_create() takes them, reporting each; stops where the
+ * launch would stop, with its status. */
+int core_check(const struct core_req *req, const struct core_caller *who,
+	       const struct core_policy *pol, char *out, size_t outlen,
+	       struct core_result *res)
+{
+	struct run r;
+	char buf[PATH_MAX + 64];
+	int s, n = 0;
+
+	run_init(&r, req, who, pol, res, false);
+	if (outlen)
+		out[0] = '\0';
+	s = allowed_bridge(&r);
+	if (!r.acl)                         /* the ACL is broken: nothing to say */
+		goto done;
+	say(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
+	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
+	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
+		say(out, outlen, "%s\n", res->msg);
+	if (r.dec.has_limit && s == CORE_OK &&
+	    (s = count_owned(&r, INT_MAX, false, &n)) == CORE_OK)
+		say(out, outlen, "quota: %d of %u in use (limit at %s:%u)\n", n,
+		    r.dec.limit, r.dec.limit_rule.file, r.dec.limit_rule.line);
+	else if (r.dec.has_limit && s != CORE_SYSTEM)
+		say(out, outlen, "quota: limit %u (at %s:%u)\n", r.dec.limit,
+		    r.dec.limit_rule.file, r.dec.limit_rule.line);
+	if (s == CORE_OK && r.dec.has_limit && (unsigned)n >= r.dec.limit)
+		s = quota(&r, INT_MAX);
+	if (s == CORE_OK || s == CORE_DENIED)
+		say_sndbuf(&r.dec, req->sndbuf, out, outlen);
+done:
+	nl_close(r.nl);
+	res->status = s;
+	return s;
+}
