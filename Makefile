@@ -104,8 +104,10 @@ client_recv.lo: fdpass.h
 run.o: bridge-helper.h
 
 # --- tests -----------------------------------------------------------------
+# --wrap: NSS failures on demand (tests/unit_acl.c).
 tests/unit_acl: tests/unit_acl.c $(ACL_SRCS) acl.h acl_int.h tests/tap.h
-	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS) \
+	    -Wl,--wrap=getpwnam_r -Wl,--wrap=getgrnam_r
 tests/test_client: tests/test_client.c libbridge-helper.a bridge-helper.h tests/tap.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/test_client.c libbridge-helper.a \
 	    $(ALL_LDFLAGS) -lpthread

@@ -1,8 +1,9 @@
 /* acl: the entry points of bridge.conf(5) loading. One job: run a load
  * from top to bottom -- read the files (acl_file.c, which goes down to
- * lines, then rules), then the lint warnings (acl_lint.c), then seal the
- * store so that a load with any error matches nothing. The parts and the
- * one direction they call in: acl_int.h. The decision: acl_decide.c.
+ * lines, then rules), resolve the names (acl_names.c) and bind them into
+ * the rules (acl_rules.c), then the lint warnings (acl_lint.c), then seal
+ * the store so that a load with any error matches nothing. The parts and
+ * the one direction they call in: acl_int.h. The decision: acl_decide.c.
  *
  * Invariants (what acl*.c MUST keep true):
  *  - Every file is opened once, checked with fstat() on that same fd and
@@ -37,17 +38,49 @@ static int acl_begin(struct acl_parser *p, const struct acl_opts *opts,
 	return 0;
 }
 
-static int acl_finish(struct acl_parser *p)
+/* Names, lint, seal: the rest of a load once every file is read. */
+static int acl_seal(struct acl_parser *p)
 {
 	struct acl *a = p->acl;
 
+	/* A broken load looks nothing up, but --lint reports everything. */
+	if (!p->nomem && (!p->errors || p->opts->warnings))
+		acl_names_resolve(p);
+	if (!p->nomem)
+		acl_bind_names(p);
 	if (!p->nomem && p->opts->warnings)
 		acl_lint(p);
+	a->pending = false;
 	if (p->nomem || p->errors) {
 		a->broken = true;
 		a->nrules = 0;
 	}
 	return p->nomem ? -ENOMEM : p->errors;
+}
+
+static int acl_finish(struct acl_parser *p)
+{
+	struct acl *a = p->acl;
+
+	if (!p->opts->defer_names || p->nomem)
+		return acl_seal(p);
+	a->pending = true;                  /* matches nothing until resolved */
+	a->warnings = p->opts->warnings;
+	a->errors = p->errors;
+	return p->errors;
+}
+
+int acl_resolve(struct acl *acl, acl_report_fn report, void *ctx)
+{
+	struct acl_opts opts = { .warnings = acl && acl->warnings };
+	struct acl_parser p = {
+		.acl = acl, .opts = &opts, .report = report, .ctx = ctx,
+	};
+
+	if (!acl || !acl->pending)
+		return acl && !acl->broken ? 0 : -EINVAL;
+	p.errors = acl->errors;
+	return acl_seal(&p);
 }
 
 int acl_load(const char *path, const struct acl_opts *opts, struct acl **out,

@@ -40,13 +40,26 @@ struct acl_opts {
 	 * on a bridge not in the list gives ACL_NOMATCH (fail closed). Ignored
 	 * with WARNINGS: --lint needs every rule. The list is copied. */
 	const char *const *only;
+	/* Read only: look no user or group name up (no NSS) until the caller
+	 * calls acl_resolve(), e.g. once it has given up a privilege it read
+	 * the files with. Until then the policy matches nothing. */
+	bool defer_names;
 };
 
 /* Parse PATH and everything it includes. Always sets *OUT to a policy (maybe
  * empty) that the caller frees with acl_free(). Returns the number of errors
- * reported (0: the policy is usable; >0: the caller must deny), or -ENOMEM. */
+ * reported (0: the policy is usable; >0: the caller must deny), or -ENOMEM.
+ *
+ * User and group names are looked up once each, when reading is over: a
+ * name that does not exist makes its rules match nobody (a warning); a
+ * lookup that fails is an error. */
 int acl_load(const char *path, const struct acl_opts *opts, struct acl **out,
 	     acl_report_fn report, void *ctx);
+
+/* After a load with acl_opts.defer_names: look the names up, and make the
+ * policy usable. Returns as acl_load() does, counting the load's errors
+ * too (a policy with errors looks nothing up). Once only. */
+int acl_resolve(struct acl *acl, acl_report_fn report, void *ctx);
 
 /* Parse an in-memory file named NAME (for fuzzing and unit tests). `include`
  * lines are parsed and resolved against dirname(NAME) as in acl_load(). */
@@ -87,7 +100,9 @@ struct acl_decision {
 	struct acl_where sndbuf_rule;
 };
 
-/* Decide for BRIDGE (the device's own name). Pure. Fails closed: a policy
+/* Decide for BRIDGE (the device's own name). Pure.
+ *
+ * Fails closed: a policy
  * whose load reported any error (or ENOMEM), a NULL policy or caller, an
  * invalid BRIDGE name and, when loaded with acl_opts.only, a BRIDGE not in
  * that list all give ACL_NOMATCH. */

@@ -32,7 +32,7 @@ void acl_decide(const struct acl *acl, const char *bridge,
 	size_t len;
 
 	*out = (struct acl_decision){ .result = ACL_NOMATCH };
-	if (!acl || acl->broken || !bridge || !who)
+	if (!acl || acl->broken || acl->pending || !bridge || !who)
 		return;
 	len = strnlen(bridge, ACL_NAME_MAX + 1);
 	if (acl_name_problem(bridge, len) || !acl_wanted(acl, false, bridge, len))

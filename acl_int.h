@@ -8,15 +8,18 @@
  *   acl_file.c    files and includes: open, fstat, read in chunks
  *   acl_scan.c    lines: cut a chunk into lines, the fast path
  *   acl_parse.c   one line's grammar: a rule, an include request, nothing
- *   acl_names.c   user and group names, resolved and remembered
- *   acl_rules.c   the rule store (rules, file names, the bridge filter)
+ *   acl_names.c   user and group names: kept once, resolved after reading
+ *   acl_rules.c   the rule store (rules, file names, the bridge filter),
+ *                 and binding the resolved names into the rules
  *   acl_lint.c    warnings about the stored rules (reads the store)
  *   acl_decide.c  the decision (reads the sealed store)
  *   acl_diag.c    diagnostics: counted, formatted, handed to the caller
  *
  * A line that asks for an include is returned up, as a record, to the
  * file layer, which reads the included files before reading on; rules go
- * down into the store. Nothing calls back up.
+ * down into the store. Nothing calls back up. When reading is over, acl.c
+ * has the names resolved (acl_names.c) and bound into the rules
+ * (acl_rules.c), then the lint runs, then the store is sealed.
  */
 #ifndef BH_ACL_INT_H
 #define BH_ACL_INT_H
@@ -40,20 +43,22 @@
 #define ACL_NSS_BUF_MAX   (1 << 20)          /* getpwnam_r/getgrnam_r buffer */
 #define ACL_MSG_MAX       (PATH_MAX + 512)
 #define ACL_QUOTE_MAX     64                 /* token bytes shown in a message */
-#define ACL_IDCACHE       16                 /* user/group names remembered */
-#define ACL_IDCACHE_NAME  32                 /* longest name remembered, + 1 */
 
 enum acl_kind { ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF };
 
+/* user=/group=: an id, or (while *_NAMED) the number of a name in the
+ * names table, until acl_bind_names() puts the name's id there. */
 struct acl_subject {
 	bool has_uid, has_gid;
+	bool uid_named, gid_named;
 	uid_t uid;
 	gid_t gid;
 };
 
-struct acl_rule {
-	enum acl_kind kind;
+struct acl_rule {                          /* 64 bytes: keep it so */
+	unsigned char kind;                /* enum acl_kind */
 	bool all;                          /* NAME was `all` */
+	unsigned short ucol, gcol;         /* of the user= and group= values */
 	char bridge[ACL_NAME_MAX + 1];
 	unsigned long long value;          /* limit, or sndbuf bytes */
 	struct acl_subject who;
@@ -67,6 +72,26 @@ struct acl_name {
 	size_t len;
 };
 
+/* A user or group name (acl_names.c). */
+enum acl_name_state { ACL_N_PENDING, ACL_N_FOUND, ACL_N_UNKNOWN, ACL_N_FAILED };
+
+struct acl_uname {
+	char *name;
+	size_t len;
+	bool group;
+	enum acl_name_state state;
+	uint32_t id;                       /* ACL_N_FOUND */
+	struct acl_where first;            /* its first use, for an error */
+	unsigned col;
+};
+
+struct acl_names {
+	struct acl_uname *v;
+	size_t n, cap;
+	uint32_t *slot;                    /* hash slots: 1 + index, 0: free */
+	size_t nslot;                      /* a power of two */
+};
+
 /* The rule store (acl_rules.c): what a loaded policy is. */
 struct acl {
 	struct acl_rule *rules;
@@ -74,9 +99,14 @@ struct acl {
 	char **files;                      /* interned; acl_where.file */
 	size_t nfiles, files_cap;
 	bool broken;                       /* errors or ENOMEM: match nothing */
+	bool pending;                      /* read, names not yet resolved:
+					    * matches nothing (acl_resolve()) */
+	bool warnings;                     /* acl_opts.warnings, for acl_resolve() */
+	int errors;                        /* reported while pending */
 	bool filtered;                     /* only rules for ONLY (and `all`) kept */
 	struct acl_name *only;
 	size_t nonly;
+	struct acl_names names;            /* emptied once bound */
 };
 
 /* A file being read (on the include stack of acl_file.c). */
@@ -110,15 +140,6 @@ struct acl_rec {
 	unsigned col;                      /* of the path */
 };
 
-/* A user or group name already resolved: acl_lookup()'s answer (>= 0). */
-struct acl_idcache {
-	bool group;
-	int rc;
-	size_t len;
-	unsigned long long id;
-	char name[ACL_IDCACHE_NAME];
-};
-
 /* One load in progress: each part keeps its state here. */
 struct acl_parser {
 	struct acl *acl;                   /* the store being filled */
@@ -130,8 +151,6 @@ struct acl_parser {
 	unsigned nread;                    /* acl_file.c: files read, main included */
 	unsigned depth;
 	struct acl_file *stack[ACL_MAX_DEPTH + 1];
-	struct acl_idcache ids[ACL_IDCACHE];   /* acl_names.c */
-	unsigned nids, next_id;            /* entries filled; next to replace */
 };
 
 static inline void acl_freep(void *p)
@@ -218,11 +237,13 @@ void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
 		    const char *s, size_t len, struct acl_rec *rec);
 
 /* ---- acl_names.c: users and groups ---- */
-/* Resolve user or group S (LEN <= ACL_MAX_LINE bytes): 0 and *ID; 1 bad
- * number; 2 unknown name; -errno when the lookup failed. Answers are
- * remembered. */
-int acl_lookup_cached(struct acl_parser *p, bool group, const char *s,
-		      size_t len, unsigned long long *id);
+/* The number of user or group name S (LEN bytes) in the names table, first
+ * used at F's line, column COL: 0 and *REF, or -ENOMEM (p->nomem set). */
+int acl_name_ref(struct acl_parser *p, bool group, const char *s, size_t len,
+		 const struct acl_file *f, unsigned col, uint32_t *ref);
+/* Look up every name not yet resolved; a failed lookup is an error. */
+void acl_names_resolve(struct acl_parser *p);
+void acl_names_free(struct acl_names *t);
 
 /* ---- acl_rules.c: the rule store ---- */
 const char *acl_name_problem(const char *s, size_t len);
@@ -230,6 +251,11 @@ const char *acl_intern(struct acl_parser *p, const char *name);
 void acl_add_rule(struct acl_parser *p, const struct acl_rule *r);
 /* Copy OPTS->only into A (a filter on the rules kept); -ENOMEM. */
 int acl_set_only(struct acl *a, const struct acl_opts *opts);
+/* Put the resolved names' ids into the rules; drop the rules that name a
+ * user or group that does not exist (a --lint warning each), and those
+ * whose name could not be looked up (an error already). Then free the
+ * names table. */
+void acl_bind_names(struct acl_parser *p);
 
 /* ---- acl_lint.c: warnings about the rules ---- */
 void acl_lint(struct acl_parser *p);

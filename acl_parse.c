@@ -6,8 +6,8 @@
  *
  * A line is tokenized on spaces and tabs; every message carries
  * file:line:col and quotes the offending token safely (acl_quote). A name
- * that is too long is an error, never truncated. Users and groups are
- * resolved by acl_names.c.
+ * that is too long is an error, never truncated. User and group names go
+ * to acl_names.c, which resolves them when reading is over.
  */
 #include "acl_int.h"
 
@@ -111,46 +111,47 @@ static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 	return 0;
 }
 
-static int acl_resolve(struct acl_parser *p, const struct acl_file *f,
-		       bool group, const struct acl_tok *v,
-		       struct acl_subject *who)
+/* The value V of user= or group=: a number is the id; a name is kept in
+ * the names table (acl_names.c), resolved when reading is over. */
+static int acl_parse_id(struct acl_parser *p, const struct acl_file *f,
+			bool group, const struct acl_tok *v, struct acl_rule *r)
 {
-	const char *what = group ? "group" : "user";
+	struct acl_subject *who = &r->who;
 	unsigned long long id = 0;
+	char buf[ACL_MAX_LINE + 1];
 	struct acl_quoted q;
-	int rc;
+	uint32_t ref = 0;
+	bool named;
 
-	rc = acl_lookup_cached(p, group, v->s, v->len, &id);
-	if (rc == -ENOMEM) {
-		acl_nomem(p);
-		return -1;
-	}
-	if (rc == 1)
+	acl_tok_str(v, buf);
+	named = strspn(buf, "0123456789") != v->len;
+	if (!named && !acl_number(buf, 0, ACL_ID_MAX, &id)) {
 		acl_err(p, f, v->col, "invalid %s %s (expected 0..%llu)",
 			group ? "gid" : "uid", acl_quote(&q, v->s, v->len),
 			ACL_ID_MAX);
-	else if (rc == 2)
-		acl_err(p, f, v->col, "unknown %s %s", what,
-			acl_quote(&q, v->s, v->len));
-	else if (rc < 0)
-		acl_err(p, f, v->col, "cannot look up %s %s: %s", what,
-			acl_quote(&q, v->s, v->len), strerror(-rc));
-	if (rc)
+		return -1;
+	}
+	if (named && acl_name_ref(p, group, v->s, v->len, f, v->col, &ref) < 0)
 		return -1;
 	if (group) {
 		who->has_gid = true;
-		who->gid = (gid_t)id;
+		who->gid_named = named;
+		who->gid = named ? (gid_t)ref : (gid_t)id;
+		r->gcol = (unsigned short)v->col;
 	} else {
 		who->has_uid = true;
-		who->uid = (uid_t)id;
+		who->uid_named = named;
+		who->uid = named ? (uid_t)ref : (uid_t)id;
+		r->ucol = (unsigned short)v->col;
 	}
 	return 0;
 }
 
 /* user=NAME|UID or group=NAME|GID */
 static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
-			     const struct acl_tok *t, struct acl_subject *who)
+			     const struct acl_tok *t, struct acl_rule *r)
 {
+	const struct acl_subject *who = &r->who;
 	const char *eq = memchr(t->s, '=', t->len);
 	struct acl_quoted q;
 	struct acl_tok v;
@@ -181,7 +182,7 @@ static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
 		acl_err(p, f, v.col, "missing value after %s=", group ? "group" : "user");
 		return -1;
 	}
-	return acl_resolve(p, f, group, &v, who);
+	return acl_parse_id(p, f, group, &v, r);
 }
 
 /* allow|deny|limit|sndbuf NAME|all [N] [user=...] [group=...]: the rule in
@@ -207,7 +208,7 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 	    acl_parse_value(p, f, l, &r, &vcol) < 0)
 		return;
 	while (acl_next(l, &t))
-		if (acl_parse_subject(p, f, &t, &r.who) < 0)
+		if (acl_parse_subject(p, f, &t, &r) < 0)
 			return;
 	if (kind == ACL_K_LIMIT && r.value == 0)
 		acl_warn(p, f, vcol, "limit 0 forbids every TAP");

@@ -3,7 +3,8 @@
 /* acl_rules: the rule store, which is what a loaded policy is. One job:
  * keep the rules in file order, the file names they point to (interned:
  * struct acl_where.file), and the filter that keeps only the rules for the
- * bridges asked for (acl_opts.only). The readers above add to it; the lint
+ * bridges asked for (acl_opts.only); once the names are resolved, put
+ * their ids into the rules. The readers above add to it; the lint
  * (acl_lint.c) and the decision (acl_decide.c) read it. It calls nothing
  * above it.
  */
@@ -64,6 +65,7 @@ void acl_free(struct acl *acl)
 	free(acl->files);
 	free(acl->rules);
 	free(acl->only);
+	acl_names_free(&acl->names);
 	free(acl);
 }
 
@@ -113,4 +115,52 @@ int acl_set_only(struct acl *a, const struct acl_opts *opts)
 		a->only[a->nonly++].len = len;
 	}
 	return 0;
+}
+
+/* The id of R's user (GROUP: group) name, into R: true; false when the
+ * rule must go (the name does not exist, or its lookup failed). */
+static bool acl_bind_one(struct acl_parser *p, struct acl_rule *r, bool group)
+{
+	const struct acl_names *t = &p->acl->names;
+	bool named = group ? r->who.gid_named : r->who.uid_named;
+	const struct acl_uname *u;
+	struct acl_quoted q;
+
+	if (!named)
+		return true;
+	u = &t->v[group ? r->who.gid : r->who.uid];
+	if (u->state == ACL_N_UNKNOWN)
+		acl_diag(p, ACL_SEV_WARNING, r->where.file, r->where.line,
+			 group ? r->gcol : r->ucol,
+			 "unknown %s %s: the rule matches nobody",
+			 group ? "group" : "user", acl_quote(&q, u->name, u->len));
+	if (u->state != ACL_N_FOUND)
+		return false;
+	if (group) {
+		r->who.gid = (gid_t)u->id;
+		r->who.gid_named = false;
+	} else {
+		r->who.uid = (uid_t)u->id;
+		r->who.uid_named = false;
+	}
+	return true;
+}
+
+void acl_bind_names(struct acl_parser *p)
+{
+	struct acl *a = p->acl;
+	size_t kept = 0;
+
+	for (size_t i = 0; a->names.n && i < a->nrules; i++) {
+		struct acl_rule *r = &a->rules[i];
+		bool keep = acl_bind_one(p, r, false);
+
+		keep = acl_bind_one(p, r, true) && keep;   /* both warned */
+		if (keep && kept != i)
+			a->rules[kept] = *r;
+		kept += keep;
+	}
+	if (a->names.n)
+		a->nrules = kept;
+	acl_names_free(&a->names);
 }

@@ -72,11 +72,70 @@ static const char *acl_fast_end(const char *s, const char *c)
 	return n > ACL_MAX_LINE ? NULL : c + 1;
 }
 
-/* Keep the rule the fast path read, if the policy wants it. */
+/* A user= or group= value the fast path read: S (LEN bytes) at column COL
+ * of its line; NAMED unless all digits (then ID). */
+struct acl_fast_id {
+	const char *s;
+	size_t len;
+	unsigned col;
+	bool named;
+	unsigned long long id;
+};
+
+/* The value at V..END (plain bytes) as a number or a name: false when a
+ * number is out of range (the general path reports it). */
+static bool acl_fast_value(const char *v, const char *end, const char *line,
+			   struct acl_fast_id *out)
+{
+	unsigned long long id = 0;
+
+	*out = (struct acl_fast_id){
+		.s = v, .len = (size_t)(end - v), .col = (unsigned)(v - line) + 1,
+	};
+	for (const char *c = v; c < end; c++) {
+		if (*c < '0' || *c > '9') {
+			out->named = true;
+			return true;
+		}
+		id = 10 * id + (unsigned)(*c - '0');
+		if (id > ACL_ID_MAX)
+			return false;
+	}
+	out->id = id;
+	return true;
+}
+
+/* Subject WHO's user (GROUP: group) from the fast path's ID. */
+static int acl_fast_who(struct acl_parser *p, const struct acl_file *f,
+			bool group, const struct acl_fast_id *id,
+			struct acl_rule *r)
+{
+	uint32_t ref = 0;
+
+	if (id->named && acl_name_ref(p, group, id->s, id->len, f, id->col, &ref) < 0)
+		return -1;
+	if (group) {
+		r->who.has_gid = true;
+		r->who.gid_named = id->named;
+		r->who.gid = id->named ? (gid_t)ref : (gid_t)id->id;
+		r->gcol = (unsigned short)id->col;
+	} else {
+		r->who.has_uid = true;
+		r->who.uid_named = id->named;
+		r->who.uid = id->named ? (uid_t)ref : (uid_t)id->id;
+		r->ucol = (unsigned short)id->col;
+	}
+	return 0;
+}
+
+/* Keep the rule the fast path read, if the policy wants it. Its names go
+ * to the names table even if it does not (a lookup that fails anywhere
+ * must still count). UID and GID: NULL, or the values read. */
 __attribute__((noinline))
 static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
 			 enum acl_kind kind, const char *name, size_t len,
-			 unsigned col, const struct acl_subject *who)
+			 unsigned col, const struct acl_fast_id *uid,
+			 const struct acl_fast_id *gid)
 {
 	bool all = len == 3 && memcmp(name, "all", 3) == 0;
 	struct acl_rule r = {
@@ -84,10 +143,11 @@ static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
 		.col = col,
 	};
 
+	if ((uid && acl_fast_who(p, f, false, uid, &r) < 0) ||
+	    (gid && acl_fast_who(p, f, true, gid, &r) < 0))
+		return;
 	if (!acl_wanted(p->acl, all, name, len))
 		return;
-	if (who)
-		r.who = *who;
 	if (!all)
 		memcpy(r.bridge, name, len);
 	acl_add_rule(p, &r);
@@ -98,13 +158,14 @@ static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
  * (acl_plain). Returns the byte after its '\n', or NULL: the general path
  * then parses the line again and reports what is wrong. So the fast path
  * never reports, and accepts only what the general path would accept, the
- * same way. The line ends with a '\n' (acl_scan_lines), where every scan
- * below stops. */
+ * same way; nothing is kept before the whole line is read. The line ends
+ * with a '\n' (acl_scan_lines), where every scan below stops. */
 __attribute__((noinline))
 static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 				 const char *s)
 {
-	struct acl_subject who = { .has_uid = false };
+	struct acl_fast_id ids[2];                 /* user, group */
+	bool has[2] = { false, false };
 	const char *c = s, *name;
 	enum acl_kind kind;
 	unsigned col;
@@ -135,9 +196,8 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 	    (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
 		return NULL;
 	for (;;) {
-		unsigned long long id = 0;
 		const char *v;
-		bool group;
+		int group;
 
 		if (!acl_blank(*c))
 			break;                  /* '\n', "\r\n" or not ours */
@@ -145,11 +205,11 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 			c++;
 		if (c[0] == 'u' && c[1] == 's' && c[2] == 'e' && c[3] == 'r' &&
 		    c[4] == '=') {
-			group = false;
+			group = 0;
 			v = c + 5;
 		} else if (c[0] == 'g' && c[1] == 'r' && c[2] == 'o' && c[3] == 'u' &&
 			   c[4] == 'p' && c[5] == '=') {
-			group = true;
+			group = 1;
 			v = c + 6;
 		} else {
 			break;                  /* '\n', "\r\n", '#' or not ours */
@@ -157,17 +217,10 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 		c = v;
 		while (acl_plain[(unsigned char)*c])
 			c++;
-		if (c == v || (size_t)(c - s) > ACL_MAX_LINE ||
-		    (group ? who.has_gid : who.has_uid) ||
-		    acl_lookup_cached(p, group, v, (size_t)(c - v), &id) != 0)
+		if (c == v || (size_t)(c - s) > ACL_MAX_LINE || has[group] ||
+		    !acl_fast_value(v, c, s, &ids[group]))
 			return NULL;
-		if (group) {
-			who.has_gid = true;
-			who.gid = (gid_t)id;
-		} else {
-			who.has_uid = true;
-			who.uid = (uid_t)id;
-		}
+		has[group] = true;
 	}
 	if (*c == '#' && !acl_blank(c[-1]))
 		return NULL;                    /* glued: part of a word */
@@ -176,7 +229,8 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 	else
 		c = acl_fast_end(s, c);
 	if (c)
-		acl_fast_add(p, f, kind, name, len, col, &who);
+		acl_fast_add(p, f, kind, name, len, col, has[0] ? &ids[0] : NULL,
+			     has[1] ? &ids[1] : NULL);
 	return c;
 }
 
@@ -221,7 +275,7 @@ static inline const char *acl_fast_line(struct acl_parser *p,
 		return acl_fast_full(p, f, s);
 	if (!p->acl->filtered || acl_wanted(p->acl, false, name, len) ||
 	    (len == 3 && name[0] == 'a' && name[1] == 'l' && name[2] == 'l'))
-		acl_fast_add(p, f, kind, name, len, 1, NULL);
+		acl_fast_add(p, f, kind, name, len, 1, NULL, NULL);
 	return c + 1;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +21,47 @@
 #include <unistd.h>
 
 #define MAXDIAG 16
+
+/* NSS with failures on demand (the Makefile links with --wrap): names
+ * starting "nsseio_" fail with EIO, "nssrange_" with ERANGE at any buffer
+ * size; every call is counted. */
+static int nss_calls;
+int __real_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res);
+int __real_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res);
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res);
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res);
+
+static int nss_fault(const char *name)
+{
+	nss_calls++;
+	if (strncmp(name, "nsseio_", 7) == 0)
+		return EIO;
+	if (strncmp(name, "nssrange_", 9) == 0)
+		return ERANGE;
+	return 0;
+}
+
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res)
+{
+	int e = nss_fault(name);
+
+	*res = NULL;
+	return e ? e : __real_getpwnam_r(name, pw, buf, size, res);
+}
+
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res)
+{
+	int e = nss_fault(name);
+
+	*res = NULL;
+	return e ? e : __real_getgrnam_r(name, gr, buf, size, res);
+}
 
 static char tmp[64];            /* the test directory, stripped from output */
 static int ndiag;               /* diagnostics seen (all of them) */
@@ -203,6 +245,16 @@ static void bad(const char *text, const char *want)
 	acl_free(a);
 }
 
+/* Load TEXT from memory with warnings, expect no error and one warning WANT. */
+static void warned(const char *text, const char *want)
+{
+	struct acl *a;
+	int rc = buf_n(text, strlen(text), true, &a);
+
+	OK(only(rc, 0, want), "warning: %s", want);
+	acl_free(a);
+}
+
 /* ---- allow / deny ------------------------------------------------------------ */
 
 static void test_allow_deny(void)
@@ -271,7 +323,7 @@ static void test_layout(void)
 	acl_free(a);
 
 	bad("allow br0 # anyone\ndeny br1 user=0# glued\n",
-	    "E mem.conf:2:15: unknown user '0#'");
+	    "E mem.conf:2:18: unexpected argument 'glued' (expected user= or group=)");
 
 	OK(none(buf("allow br0 # anyone may use br0\ndeny br1 user=0 #x\n", &a)),
 	   "comments after rules");
@@ -293,8 +345,8 @@ static void test_layout(void)
 	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 2), "last line without newline applies");
 	acl_free(a);
 
-	bad("\tdeny\tbr0\tuser=nosuchuser_bh\n",
-	    "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
+	warned("\tdeny\tbr0\tuser=nosuchuser_bh\n",
+	       "W mem.conf:1:16: unknown user 'nosuchuser_bh': the rule matches nobody");
 }
 
 /* ---- subjects ------------------------------------------------------------- */
@@ -329,9 +381,11 @@ static void test_subjects(void)
 	OK(dec_g(a, "br3", 1000, 3, 0, NULL).result == ACL_ALLOWED, "group= before user= works");
 	acl_free(a);
 
-	bad("allow br0 user=nosuchuser_bh\n", "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
-	bad("deny br0 group=nosuchgroup_bh\n", "E mem.conf:1:16: unknown group 'nosuchgroup_bh'");
-	bad("allow br0 user=-1\n", "E mem.conf:1:16: unknown user '-1'");
+	warned("allow br0 user=nosuchuser_bh\n",
+	       "W mem.conf:1:16: unknown user 'nosuchuser_bh': the rule matches nobody");
+	warned("deny br0 group=nosuchgroup_bh\n",
+	       "W mem.conf:1:16: unknown group 'nosuchgroup_bh': the rule matches nobody");
+	warned("allow br0 user=-1\n", "W mem.conf:1:16: unknown user '-1': the rule matches nobody");
 	bad("allow br0 user=4294967295\n",
 	    "E mem.conf:1:16: invalid uid '4294967295' (expected 0..4294967294)");
 	bad("allow br0 group=99999999999999999999999\n",
@@ -343,6 +397,77 @@ static void test_subjects(void)
 	bad("allow br0 br1\n", "E mem.conf:1:11: unexpected argument 'br1' (expected user= or group=)");
 	bad("allow br0 user=\n", "E mem.conf:1:16: missing value after user=");
 	bad("allow br0 group= # x\n", "E mem.conf:1:17: missing value after group=");
+}
+
+/* ---- users and groups that do not resolve --------------------------------- */
+
+static void test_unresolved(void)
+{
+	static const char *const br0[] = { "br0", NULL };
+	struct acl_opts defer = { .defer_names = true };
+	const char *text;
+	struct acl *a;
+	int rc;
+
+	/* A rule naming a user that does not exist matches nobody; the rest
+	 * of the file stands (sudo and doas do the same). */
+	OK(none(buf("allow br0\ndeny br0 user=nosuchuser_bh\nallow br1 user=nosuchuser_bh\n"
+		    "deny br2 group=nosuchgroup_bh\nallow br2\nlimit br0 1 user=nosuchuser_bh\n", &a)),
+	   "unknown names: no error");
+	OK(dec(a, "br0", 1000).result == ACL_ALLOWED && !dec(a, "br0", 1000).has_limit,
+	   "a deny naming an unknown user denies nobody (nor does its limit apply)");
+	OK(dec(a, "br1", 1000).result == ACL_NOMATCH, "an allow naming one allows nobody");
+	OK(dec(a, "br2", 1000).result == ACL_ALLOWED, "a deny naming an unknown group denies nobody");
+	OK(a->nrules == 2, "their rules are not kept (%zu)", a->nrules);
+	acl_free(a);
+	OK(none(buf("allow br0 user=0 group=nosuchgroup_bh\n", &a)) &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "one unknown name of two: the rule matches nobody");
+	acl_free(a);
+
+	/* A lookup that fails denies everything, at the name's first use. */
+	bad("allow br0\ndeny br0 user=nsseio_x\n",
+	    "E mem.conf:2:15: cannot look up user 'nsseio_x': Input/output error");
+	bad("allow br0\ndeny br0 group=nssrange_x\ndeny br1 group=nssrange_x\n",
+	    "E mem.conf:2:16: cannot look up group 'nssrange_x': Numerical result out of range");
+	nss_calls = 0;
+	bad("allow br0\ndeny br0 user=nssrange_y\n",
+	    "E mem.conf:2:15: cannot look up user 'nssrange_y': Numerical result out of range");
+	OK(nss_calls > 1, "ERANGE at every size: the buffer grows up to its cap, 1 MiB, "
+	   "then the lookup fails (%d lookups)", nss_calls);
+	OK(buf("allow br0 user=nsseio_x\n", &a) == 1 && dec(a, "br0", 0).result == ACL_NOMATCH,
+	   "after a failed lookup the policy matches nothing");
+	acl_free(a);
+
+	/* defer_names: no lookup until acl_resolve(); nothing matches before. */
+	nss_calls = 0;
+	ndiag = 0;
+	text = "allow br0 user=root\ndeny br0 user=nosuchuser_bh\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 0 && nss_calls == 0 && dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "defer_names: read, nothing looked up, nothing matches (%d lookups)", nss_calls);
+	OK(acl_resolve(a, collect, NULL) == 0 && nss_calls == 2 &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_ALLOWED, "acl_resolve: then it decides");
+	OK(acl_resolve(a, collect, NULL) == 0 && nss_calls == 2, "acl_resolve twice: nothing more");
+	acl_free(a);
+	nss_calls = 0;
+	ndiag = 0;
+	text = "allow br0 user=root\nbogus\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 1 && acl_resolve(a, collect, NULL) == 1 && nss_calls == 0 &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "defer_names with an error: still the error, no lookup");
+	acl_free(a);
+	defer.only = br0;
+	ndiag = 0;
+	text = "allow br0\nallow br1 user=nsseio_z\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 0 && acl_resolve(a, collect, NULL) == 1 &&
+	   has("E mem.conf:2:16: cannot look up user 'nsseio_z': Input/output error") &&
+	   dec(a, "br0", 0).result == ACL_NOMATCH,
+	   "defer_names with only: a failed lookup in another bridge's rule denies");
+	acl_free(a);
+	OK(acl_resolve(NULL, collect, NULL) == -EINVAL, "acl_resolve(NULL)");
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -809,9 +934,9 @@ static void test_multi(void)
 	acl_free(a);
 
 	put("e1.conf", "allow br0\ninclude e2.conf\nnope\n");
-	put("e2.conf", "deny br0 user=nosuchuser_bh\n");
+	put("e2.conf", "deny br0 user=4294967295\n");
 	OK(load("e1.conf", &a) == 2 && ndiag == 2 &&
-	   strcmp(diag[0], "E e2.conf:1:15: unknown user 'nosuchuser_bh'") == 0 &&
+	   strcmp(diag[0], "E e2.conf:1:15: invalid uid '4294967295' (expected 0..4294967294)") == 0 &&
 	   strcmp(diag[1], "E e1.conf:3:1: unknown keyword 'nope'") == 0,
 	   "errors in included and including files, in reading order");
 	acl_free(a);
@@ -1048,8 +1173,8 @@ static void test_fast(void)
 		{ "allow br0 user=0 user=0\n", "E mem.conf:1:18: duplicate user=", NULL },
 		{ "allow br0 user=\n", "E mem.conf:1:16: missing value after user=", NULL },
 		{ "allow br0 users=0\n", "E mem.conf:1:11: unknown key 'users=' (expected user= or group=)", NULL },
-		{ "allow br0 user=0x\n", "E mem.conf:1:16: unknown user '0x'", NULL },
-		{ "allow br0 user=0:0\n", "E mem.conf:1:16: unknown user '0:0'", NULL },
+		{ "allow br0 user=4294967295\n", "E mem.conf:1:16: invalid uid '4294967295' (expected 0..4294967294)", NULL },
+		{ "allow br0 group=99999999999999999999 # x\n", "E mem.conf:1:17: invalid gid '99999999999999999999' (expected 0..4294967294)", NULL },
 		{ "allowbr0\n", "E mem.conf:1:1: unknown keyword 'allowbr0'", NULL },
 		{ "allow\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'allow'", NULL },
 		{ "deny #\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'deny'", NULL },
@@ -1074,6 +1199,18 @@ static void test_fast(void)
 	acl_free(a);
 	rc = buf_n("allow br0\0\n", 11, false, &a);
 	OK(only(rc, 1, "E mem.conf:1:10: NUL byte not allowed"), "NUL after a name");
+	acl_free(a);
+
+	/* Names: the fast path ("0x": plain bytes) and the general one (':'). */
+	warned("allow br0 user=0x\n", "W mem.conf:1:16: unknown user '0x': the rule matches nobody");
+	warned("allow br0 user=0:0\n", "W mem.conf:1:16: unknown user '0:0': the rule matches nobody");
+	OK(none(buf("allow br0 user=root\nallow br1 group=root user=root # c\r\n"
+		    "allow br2 user=root:x\n", &a)) &&
+	   dec_g(a, "br0", 0, 5, 0, NULL).result == ACL_ALLOWED &&
+	   dec_g(a, "br1", 0, 0, 0, NULL).result == ACL_ALLOWED &&
+	   dec_g(a, "br1", 0, 5, 0, NULL).result == ACL_NOMATCH &&
+	   dec_g(a, "br2", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "names resolve the same on both paths");
 	acl_free(a);
 }
 
@@ -1143,14 +1280,18 @@ static void test_only(void)
 	acl_free(a);
 
 	/* Rules for other bridges are still checked in full: fail closed. */
-	rc = buf_only("allow br0\nallow br1 user=nosuchuser_bh\n", br0, &a);
-	OK(only(rc, 1, "E mem.conf:2:16: unknown user 'nosuchuser_bh'") &&
+	rc = buf_only("allow br0\nallow br1 user=nsseio_u\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: cannot look up user 'nsseio_u': Input/output error") &&
 	   dec(a, "br0", 1).result == ACL_NOMATCH,
-	   "only br0: an unknown user in a br1 rule is still an error, br0 denied");
+	   "only br0: a failed lookup in a br1 rule is still an error, br0 denied");
 	acl_free(a);
-	rc = buf_only("allow br0\ndeny br1 group=nosuchgroup_bh # x\n", br0, &a);
-	OK(only(rc, 1, "E mem.conf:2:16: unknown group 'nosuchgroup_bh'"),
-	   "only br0: an unknown group in a br1 rule is still an error");
+	rc = buf_only("allow br0\ndeny br1 group=nsseio_g # x\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: cannot look up group 'nsseio_g': Input/output error"),
+	   "only br0: a failed group lookup in a br1 rule is still an error");
+	acl_free(a);
+	rc = buf_only("allow br0\nallow br1 user=nosuchuser_bh\n", br0, &a);
+	OK(none(rc) && dec(a, "br0", 1).result == ACL_ALLOWED,
+	   "only br0: an unknown user in a br1 rule is no error");
 	acl_free(a);
 	rc = buf_only("allow br0\nlimit br1 x\nallow br1/x\n", br0, &a);
 	OK(rc == 2 && has("E mem.conf:2:11: invalid limit 'x' (expected 0..65535)") &&
@@ -1159,11 +1300,16 @@ static void test_only(void)
 	acl_free(a);
 
 	/* The same names again: one lookup, the same answer. */
-	rc = buf_only("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
-		      "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n", br0, &a);
-	OK(rc == 2 && ndiag == 2 && has("E mem.conf:3:16: unknown user 'nosuchuser_bh'") &&
-	   has("E mem.conf:4:16: unknown user 'nosuchuser_bh'"),
+	nss_calls = 0;
+	rc = buf_n("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
+		   "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n",
+		   strlen("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
+			  "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n"), true, &a);
+	OK(rc == 0 && ndiag == 2 &&
+	   has("W mem.conf:3:16: unknown user 'nosuchuser_bh': the rule matches nobody") &&
+	   has("W mem.conf:4:16: unknown user 'nosuchuser_bh': the rule matches nobody"),
 	   "remembered names: each unknown one still reported at its line");
+	OK(nss_calls == 3, "each name looked up once (%d lookups)", nss_calls);
 	acl_free(a);
 	rc = buf_only("allow br1 user=root\nallow br0 user=root group=root\n", br0, &a);
 	OK(none(rc) && a->nrules == 1 && dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_ALLOWED &&
@@ -1234,6 +1380,7 @@ int main(void)
 	test_allow_deny();
 	test_layout();
 	test_subjects();
+	test_unresolved();
 	test_names();
 	test_lines();
 	test_numbers();

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
+#
+# What bridge.conf(5) decides, end to end, as real unprivileged users through
+# the setuid copy (and the file-capability copy where the two could differ):
+# rules naming users and groups that do not exist.
+#
+# Users (tests/common.bash): bhu1 (group bhg1), bhu2 (primary bhg2,
+# supplementary bhg1), bhu3 (bhg2). Through as_user the ACL written to $ACL
+# is /etc/bridge-helper/bridge.conf.
+
+bats_require_minimum_version 1.5.0
+
+load common
+
+E=/etc/bridge-helper/bridge.conf
+
+setup_file() { users_privbin_setup; }
+teardown_file() {
+	userdel bhudel 2>/dev/null || true
+	users_privbin_teardown
+}
+
+setup() { ns_setup; }
+teardown() { ns_teardown; }
+
+# launch USER COPY ARGS...: tapinfo as USER against $PRIVDIR/bridge-helper-COPY
+launch() {
+	local u="$1" bin="$PRIVDIR/bridge-helper-$2"
+	shift 2
+	as_user "$u" "$PRIVDIR/tapinfo" -- "$bin" --fd=SOCK "$@"
+}
+
+# helper USER COPY ARGS...: the helper itself (--check, --lint) as USER
+helper() {
+	local u="$1" bin="$PRIVDIR/bridge-helper-$2"
+	shift 2
+	as_user "$u" "$bin" "$@"
+}
+
+# got_tap: the last `run launch` got one TAP on br0, and nothing is left.
+got_tap() {
+	echo "status=$status output=$output stderr=${stderr:-}"
+	[ "$status" -eq 0 ]
+	[ "$(field tap)" = 1 ]
+	until_taps 0
+}
+
+# refused STATUS MESSAGE: the last `run --separate-stderr launch` exited
+# STATUS with the one line "bridge-helper: MESSAGE", and created nothing.
+refused() {
+	echo "status=$status output=$output stderr=$stderr"
+	[ "$status" -eq "$1" ]
+	[ "$output" = "helper-status=$1" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = "bridge-helper: $2" ]
+	[ "$(tap_count)" -eq 0 ]
+}
+
+# ---- users and groups that do not exist --------------------------------------
+
+@test "names: a rule naming a deleted user leaves the other users allowed" {
+	useradd -M -N -g bhg2 -s /bin/sh bhudel
+	acl_write <<-'EOF'
+	allow br0 group=bhg1
+	allow br0 user=bhudel
+	limit br0 1 user=bhudel
+	EOF
+	run --separate-stderr launch bhu1 suid --br=br0
+	got_tap
+	userdel bhudel
+	run --separate-stderr launch bhu1 suid --br=br0
+	got_tap
+	run --separate-stderr launch bhu2 suid --br=br0
+	got_tap
+	run --separate-stderr launch bhu3 suid --br=br0
+	refused 3 "br0: denied: no rule matches"
+	run --separate-stderr helper root suid --lint
+	[ "$status" -eq 0 ]
+	[ "$output" = "$E:2:16: warning: unknown user 'bhudel': the rule matches nobody
+$E:3:18: warning: unknown user 'bhudel': the rule matches nobody
+$E: 0 errors, 2 warnings" ]
+}
+
+@test "names: a deny naming an unknown user or group denies nobody, and the file stands" {
+	acl_write <<-'EOF'
+	allow br0
+	deny br0 user=bhnosuchuser
+	deny all group=bhnosuchgroup
+	allow br1 user=bhnosuchuser
+	EOF
+	run --separate-stderr launch bhu1 suid --br=br0
+	got_tap
+	run --separate-stderr launch bhu3 caps --br=br0
+	refused 1 "cannot open /dev/net/tun (with file capabilities the caller needs read-write access to it): Permission denied"
+	run --separate-stderr as_user --tun-0666 bhu3 "$PRIVDIR/tapinfo" -- \
+		"$PRIVDIR/bridge-helper-caps" --fd=SOCK --br=br0
+	got_tap
+	run --separate-stderr launch bhu1 suid --br=br1
+	refused 3 "br1: denied: no rule matches"
+	run --separate-stderr helper bhu2 suid --check --br=br0
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "user bhu2 (uid $(id -u bhu2)) on br0: allowed by $E:1" ]
+}
