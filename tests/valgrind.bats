@@ -23,7 +23,7 @@ setup() {
 	deny br1
 	EOF
 	acl_write "$ACLDIR/bad.conf" <<-EOF
-	allow br0 user=no-such-user-bh
+	allow br0 user=4294967295
 	EOF
 	ip -n "$NS" link add br1 type bridge
 }
