@@ -10,6 +10,10 @@
 #define ACL_MAX_LINE   1024  /* bytes per line, newline excluded */
 #define ACL_MAX_DEPTH  8     /* include nesting */
 #define ACL_MAX_FILES  256   /* files read in total, main one included */
+#define ACL_QUEUES_MAX 256   /* a `queues` bound: 1..256, as --queues */
+/* The queue bound when no `queues` rule matches: one, as qemu-bridge-helper
+ * hands out (bridge.conf(5) says why). */
+#define ACL_QUEUES_DEFAULT 1
 
 enum acl_severity { ACL_SEV_ERROR, ACL_SEV_WARNING };
 
@@ -98,6 +102,10 @@ struct acl_decision {
 	bool has_sndbuf;              /* a `sndbuf` rule matched */
 	int sndbuf;                   /* the last matching sndbuf rule's bytes */
 	struct acl_where sndbuf_rule;
+	bool has_queues;              /* a `queues` rule matched */
+	unsigned max_queues;          /* the smallest matching bound, else
+				       * ACL_QUEUES_DEFAULT (always 1..256) */
+	struct acl_where queues_rule;
 };
 
 /* Decide for BRIDGE (the device's own name). Pure.
@@ -105,7 +113,7 @@ struct acl_decision {
  * Fails closed: a policy
  * whose load reported any error (or ENOMEM), a NULL policy or caller, an
  * invalid BRIDGE name and, when loaded with acl_opts.only, a BRIDGE not in
- * that list all give ACL_NOMATCH. */
+ * that list all give ACL_NOMATCH (with max_queues ACL_QUEUES_DEFAULT). */
 void acl_decide(const struct acl *acl, const char *bridge,
 		const struct acl_caller *who, struct acl_decision *out);
 

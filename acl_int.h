@@ -44,7 +44,7 @@
 #define ACL_MSG_MAX       (PATH_MAX + 512)
 #define ACL_QUOTE_MAX     64                 /* token bytes shown in a message */
 
-enum acl_kind { ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF };
+enum acl_kind { ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES };
 
 /* user=/group=: an id, or (while *_NAMED) the number of a name in the
  * names table, until acl_bind_names() puts the name's id there. */
@@ -60,7 +60,7 @@ struct acl_rule {                          /* 64 bytes: keep it so */
 	bool all;                          /* NAME was `all` */
 	unsigned short ucol, gcol;         /* of the user= and group= values */
 	char bridge[ACL_NAME_MAX + 1];
-	unsigned long long value;          /* limit, or sndbuf bytes */
+	unsigned long long value;          /* limit, sndbuf bytes, or queues */
 	struct acl_subject who;
 	struct acl_where where;
 	unsigned col;                      /* of the keyword */

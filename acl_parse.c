@@ -15,6 +15,17 @@
 static const char *const acl_kind_name[] = {
 	[ACL_K_ALLOW] = "allow", [ACL_K_DENY] = "deny",
 	[ACL_K_LIMIT] = "limit", [ACL_K_SNDBUF] = "sndbuf",
+	[ACL_K_QUEUES] = "queues",
+};
+
+/* The number after the bridge of `limit`, `sndbuf` and `queues`. */
+static const struct acl_value {
+	const char *what;
+	unsigned long long min, max;
+} acl_values[] = {
+	[ACL_K_LIMIT] = { "limit", 0, ACL_LIMIT_MAX },
+	[ACL_K_SNDBUF] = { "sndbuf bytes", 1, INT_MAX },
+	[ACL_K_QUEUES] = { "queues", 1, ACL_QUEUES_MAX },
 };
 
 struct acl_tok {
@@ -85,14 +96,13 @@ static int acl_parse_bridge(struct acl_parser *p, const struct acl_file *f,
 	return 0;
 }
 
-/* The number after the bridge of `limit` and `sndbuf`. */
+/* The number after the bridge (acl_values). */
 static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 			   struct acl_line *l, struct acl_rule *r, unsigned *col)
 {
-	bool limit = r->kind == ACL_K_LIMIT;
-	unsigned long long min = limit ? 0 : 1;
-	unsigned long long max = limit ? ACL_LIMIT_MAX : INT_MAX;
-	const char *what = limit ? "limit" : "sndbuf bytes";
+	unsigned long long min = acl_values[r->kind].min;
+	unsigned long long max = acl_values[r->kind].max;
+	const char *what = acl_values[r->kind].what;
 	char buf[ACL_MAX_LINE + 1];
 	struct acl_quoted q;
 	struct acl_tok t;
@@ -185,7 +195,7 @@ static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
 	return acl_parse_id(p, f, group, &v, r);
 }
 
-/* allow|deny|limit|sndbuf NAME|all [N] [user=...] [group=...]: the rule in
+/* allow|deny|limit|sndbuf|queues NAME|all [N] [user=...] [group=...]: the rule in
  * *REC, unless the line has an error. */
 static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 			   struct acl_line *l, const struct acl_tok *kw,
@@ -204,7 +214,7 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 	}
 	if (acl_parse_bridge(p, f, &t, &r) < 0)
 		return;
-	if ((kind == ACL_K_LIMIT || kind == ACL_K_SNDBUF) &&
+	if (kind != ACL_K_ALLOW && kind != ACL_K_DENY &&
 	    acl_parse_value(p, f, l, &r, &vcol) < 0)
 		return;
 	while (acl_next(l, &t))
@@ -257,7 +267,7 @@ void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
 		    const char *s, size_t len, struct acl_rec *rec)
 {
 	static const enum acl_kind kinds[] = {
-		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF,
+		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES,
 	};
 	struct acl_line l = { s, len, 0 };
 	struct acl_quoted q;

@@ -95,7 +95,36 @@ static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
 	return buf;
 }
 
-/* The door's policy for NAME, and the decision on it. CORE_OK when allowed. */
+/* Where the queue bound on DEC comes from, for a message. */
+static const char *queues_from(const struct acl_decision *dec, char *buf, size_t n)
+{
+	if (!dec->has_queues)
+		return "the default: no queues rule matches";
+	snprintf(buf, n, "queues at %s:%u", dec->queues_rule.file,
+		 dec->queues_rule.line);
+	return buf;
+}
+
+/* The administrator's bound on queues (bridge.conf(5) `queues`): a denial
+ * like the others, before any TAP exists. */
+static int queue_bound(struct run *r, const char *name)
+{
+	const struct acl_decision *dec = &r->dec;
+	char buf[PATH_MAX + 32], reason[PATH_MAX + 96];
+	const char *from;
+
+	if (r->req->queues <= dec->max_queues)
+		return CORE_OK;
+	from = queues_from(dec, buf, sizeof(buf));
+	fail(r, CORE_DENIED, "%s: %u queues asked, at most %u (%s)", name,
+	     r->req->queues, dec->max_queues, from);
+	snprintf(reason, sizeof(reason), "queues: %u asked, at most %u (%s)",
+		 r->req->queues, dec->max_queues, from);
+	return refuse(r, name, reason);
+}
+
+/* The door's policy for NAME, and the decision on it, queue bound
+ * included. CORE_OK when allowed. */
 static int decide(struct run *r, const char *name)
 {
 	struct acl_caller c = { r->who->uid, r->who->gid, r->who->groups,
@@ -110,7 +139,7 @@ static int decide(struct run *r, const char *name)
 	}
 	acl_decide(r->acl, name, &c, &r->dec);
 	if (r->dec.result == ACL_ALLOWED)
-		return CORE_OK;
+		return queue_bound(r, name);
 	fail(r, CORE_DENIED, "%s: %s", name, verdict(&r->dec, buf, sizeof(buf)));
 	return refuse(r, name, verdict(&r->dec, buf, sizeof(buf)));
 }
@@ -325,6 +354,21 @@ static void say_sndbuf(const struct acl_decision *dec, int asked, char *out,
 		say(out, len, "sndbuf: kernel default\n");
 }
 
+/* "queues: at most N (set at FILE:LINE)" or "(default)"; with the number
+ * asked first when that is more. */
+static void say_queues(const struct acl_decision *dec, unsigned asked,
+		       char *out, size_t len)
+{
+	char asked_s[32] = "", from[PATH_MAX + 32] = "default";
+
+	if (asked > dec->max_queues)
+		snprintf(asked_s, sizeof(asked_s), "%u asked, ", asked);
+	if (dec->has_queues)
+		snprintf(from, sizeof(from), "set at %s:%u", dec->queues_rule.file,
+			 dec->queues_rule.line);
+	say(out, len, "queues: %sat most %u (%s)\n", asked_s, dec->max_queues, from);
+}
+
 /* Steps 1-3 as core_create() takes them, reporting each; stops where the
  * launch would stop, with its status. */
 int core_check(const struct core_req *req, const struct core_caller *who,
@@ -343,6 +387,8 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		goto done;
 	say(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
 	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
+	if (r.dec.result == ACL_ALLOWED)
+		say_queues(&r.dec, req->queues, out, outlen);
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
 		say(out, outlen, "%s\n", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&

@@ -757,6 +757,7 @@ log_shape() {
 	allow br1
 	limit br1 0
 	allow nosuch0
+	queues br0 2
 	EOF
 	log_start
 	local u1 u2 u3 tap

@@ -153,7 +153,7 @@ usage_msg() { printf '%s (see --help)' "$1"; }
 }
 
 @test "success: --queues=4 gives 4 close-on-exec fds of one multi-queue TAP" {
-	acl_write <<<"allow br0"
+	printf 'allow br0\nqueues br0 4\n' | acl_write
 	run tinfo --then='ip -d link show $TAP; ip -o link show type tun | wc -l' -- --queues=4 --br=br0
 	[ "$status" -eq 0 ]
 	[ "$(field fds)" = 4 ]
@@ -165,7 +165,7 @@ usage_msg() { printf '%s (see --help)' "$1"; }
 }
 
 @test "success: --queues=256 (more than the 253 fds one SCM_RIGHTS message carries)" {
-	acl_write <<<"allow br0"
+	printf 'allow br0\nqueues br0 256\n' | acl_write
 	run tinfo --then='ip -d link show $TAP' -- --queues=256 --br=br0
 	[ "$status" -eq 0 ]
 	[ "$(field fds)" = 256 ]

@@ -4,7 +4,7 @@
 #
 # What bridge.conf(5) decides, end to end, as real unprivileged users through
 # the setuid copy (and the file-capability copy where the two could differ):
-# rules naming users and groups that do not exist.
+# rules naming users and groups that do not exist; the bound on queues.
 #
 # Users (tests/common.bash): bhu1 (group bhg1), bhu2 (primary bhg2,
 # supplementary bhg1), bhu3 (bhg2). Through as_user the ACL written to $ACL
@@ -102,4 +102,63 @@ $E: 0 errors, 2 warnings" ]
 	run --separate-stderr helper bhu2 suid --check --br=br0
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "user bhu2 (uid $(id -u bhu2)) on br0: allowed by $E:1" ]
+}
+
+# ---- the administrator's bound on queues -------------------------------------
+
+@test "queues: above the bound refused naming the rule, nothing created; at the bound a TAP" {
+	acl_write <<-'EOF'
+	allow br0
+	queues br0 4 group=bhg1
+	queues all 8
+	EOF
+	local copy
+	for copy in suid caps; do
+		run --separate-stderr as_user --tun-0666 bhu1 "$PRIVDIR/tapinfo" -- \
+			"$PRIVDIR/bridge-helper-$copy" --fd=SOCK --br=br0 --queues=5
+		refused 3 "br0: 5 queues asked, at most 4 (queues at $E:2)"
+		run --separate-stderr as_user --tun-0666 bhu1 "$PRIVDIR/tapinfo" -- \
+			"$PRIVDIR/bridge-helper-$copy" --fd=SOCK --br=br0 --queues=4
+		got_tap
+		[ "$(field fds)" = 4 ]
+	done
+	# bhu3 is not in bhg1: the larger bound for all
+	run --separate-stderr launch bhu3 suid --br=br0 --queues=8
+	got_tap
+	run --separate-stderr launch bhu3 suid --br=br0 --queues=9
+	refused 3 "br0: 9 queues asked, at most 8 (queues at $E:3)"
+}
+
+@test "queues: no rule, the default bound: one queue, as qemu-bridge-helper hands out" {
+	acl_write <<<"allow br0"
+	run --separate-stderr launch bhu1 suid --br=br0 --queues=2
+	refused 3 "br0: 2 queues asked, at most 1 (the default: no queues rule matches)"
+	run --separate-stderr launch bhu1 suid --br=br0
+	got_tap
+	[ "$(field fds)" = 1 ]
+}
+
+@test "queues: --check shows the bound and predicts the refusal; --lint checks the rule" {
+	acl_write <<-'EOF'
+	allow br0
+	queues br0 4 user=bhu1
+	EOF
+	run --separate-stderr helper bhu1 suid --check --br=br0
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "queues: at most 4 (set at $E:2)" ]
+	run --separate-stderr helper bhu1 suid --check --br=br0 --queues=5
+	[ "$status" -eq 3 ]
+	[ "${lines[1]}" = "queues: 5 asked, at most 4 (set at $E:2)" ]
+	run --separate-stderr helper root suid --check --br=br0 --user=bhu2 --queues=2
+	[ "$status" -eq 3 ]
+	[ "${lines[1]}" = "queues: 2 asked, at most 1 (default)" ]
+	printf 'allow br0\nqueues br0 257\nqueues br0 0 user=bhu1\nqueues br0\n' | acl_write
+	run --separate-stderr helper bhu1 suid --lint
+	[ "$status" -eq 4 ]
+	[ "$output" = "$E:2:12: invalid queues '257' (expected 1..256)
+$E:3:12: invalid queues '0' (expected 1..256)
+$E:4:11: missing queues (1..256)
+$E: 3 errors, 0 warnings" ]
+	run --separate-stderr launch bhu1 suid --br=br0
+	refused 4 "bad configuration, everything denied: $E:2:12: invalid queues '257' (expected 1..256) (and more: see --lint)"
 }

@@ -624,6 +624,49 @@ static void test_sndbuf(void)
 	acl_free(a);
 }
 
+static void test_queues(void)
+{
+	static const gid_t adm[] = { 4 };
+	struct acl *a;
+	struct acl_decision d;
+
+	bad("queues br0 0\n", "E mem.conf:1:12: invalid queues '0' (expected 1..256)");
+	bad("queues br0 257\n", "E mem.conf:1:12: invalid queues '257' (expected 1..256)");
+	bad("queues br0 4x\n", "E mem.conf:1:12: invalid queues '4x' (expected 1..256)");
+	bad("queues br0\n", "E mem.conf:1:11: missing queues (1..256)");
+	bad("queues\n", "E mem.conf:1:7: missing bridge name (or 'all') after 'queues'");
+	bad("queues br0 4 br1\n",
+	    "E mem.conf:1:14: unexpected argument 'br1' (expected user= or group=)");
+
+	OK(none(buf("allow all\nqueues all 8\nqueues br0 4 group=adm\nqueues br0 6\n"
+		    "queues br0 4 user=1000\nqueues br0 256 user=1001\n", &a)),
+	   "queues rules parse");
+	d = dec_g(a, "br0", 1000, 1000, 1, adm);
+	OK(d.has_queues && d.max_queues == 4 && at(d.queues_rule, "mem.conf", 3),
+	   "smallest matching queues bound, first rule with it");
+	d = dec(a, "br0", 1001);
+	OK(d.has_queues && d.max_queues == 6 && at(d.queues_rule, "mem.conf", 4),
+	   "a larger bound for one user does not raise a smaller one for all");
+	d = dec(a, "br1", 1000);
+	OK(d.has_queues && d.max_queues == 8 && at(d.queues_rule, "mem.conf", 2), "queues all");
+	OK(d.result == ACL_ALLOWED && !d.has_limit && !d.has_sndbuf,
+	   "queues does not change the decision");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nqueues br1 16\n", &a)), "no queues rule for br0");
+	d = dec(a, "br0", 1000);
+	OK(!d.has_queues && d.max_queues == ACL_QUEUES_DEFAULT && ACL_QUEUES_DEFAULT == 1 &&
+	   !d.queues_rule.file, "no queues rule: the default bound, 1");
+	OK(dec(a, "br1", 1000).result == ACL_NOMATCH && dec(a, "br1", 1000).max_queues == 16,
+	   "queues does not allow");
+	acl_free(a);
+
+	OK(none(buf("queues br0 256\nqueues br0 1\n", &a)), "queues at its bounds");
+	OK(dec(a, "br0", 0).max_queues == 1, "queues 1 after queues 256: 1");
+	acl_free(a);
+	OK(dec(NULL, "br0", 0).max_queues == ACL_QUEUES_DEFAULT, "no policy: the default bound");
+}
+
 /* ---- includes -------------------------------------------------------------- */
 
 static void test_include(void)
@@ -1386,6 +1429,7 @@ int main(void)
 	test_numbers();
 	test_limit();
 	test_sndbuf();
+	test_queues();
 	test_include();
 	test_glob();
 	test_include_errors();

@@ -21,6 +21,7 @@ setup() {
 	allow br0
 	allow p0
 	deny br1
+	queues br0 4
 	EOF
 	acl_write "$ACLDIR/bad.conf" <<-EOF
 	allow br0 user=4294967295
