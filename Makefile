@@ -160,13 +160,15 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/bridge-helper/bridge.conf.example
 
 # Privilege is granted only by these explicit targets (run as root).
+# cap_dac_read_search: to read ACL files the caller may not (bridge.conf(5));
+# the helper holds it only while it reads them (SECURITY.md).
 install-setuid:
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/bridge-helper
 	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/bridge-helper
 install-caps:
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/bridge-helper
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-	setcap cap_net_admin+ep $(DESTDIR)$(LIBEXECDIR)/bridge-helper
+	setcap cap_net_admin,cap_dac_read_search+ep $(DESTDIR)$(LIBEXECDIR)/bridge-helper
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBEXECDIR)/bridge-helper $(DESTDIR)$(BINDIR)/bridge-helper-run \

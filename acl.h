@@ -48,6 +48,15 @@ struct acl_opts {
 	 * calls acl_resolve(), e.g. once it has given up a privilege it read
 	 * the files with. Until then the policy matches nothing. */
 	bool defer_names;
+	/* The files are read with more than the caller's rights (setuid root,
+	 * CAP_DAC_READ_SEARCH): each is opened with O_PATH, checked, and only
+	 * then opened for reading, through /proc/self/fd (the same inode), so
+	 * that no device, FIFO or socket is ever opened whatever a path leads
+	 * to. Needs /proc. */
+	bool privileged;
+	/* NULL, or words appended to a "cannot open" error that was EACCES
+	 * (the caller knows why it lacked the right, and the fix). */
+	const char *eacces_hint;
 };
 
 /* Parse PATH and everything it includes. Always sets *OUT to a policy (maybe
@@ -93,6 +102,16 @@ struct acl_where {
 	unsigned line;
 };
 
+/* A file or directory on the way to a rule, as fstat() saw it when it was
+ * read: whose mode keeps some callers from reading that rule's file. */
+struct acl_access {
+	const char *path;      /* NULL: none; points into the struct acl */
+	bool dir;              /* a directory (search permission), or the file */
+	unsigned mode;         /* permission bits, e.g. 0640 */
+	uid_t uid;
+	gid_t gid;
+};
+
 struct acl_decision {
 	enum acl_result result;
 	struct acl_where rule;        /* first matching deny, else first allow */
@@ -106,9 +125,22 @@ struct acl_decision {
 	unsigned max_queues;          /* the smallest matching bound, else
 				       * ACL_QUEUES_DEFAULT (always 1..256) */
 	struct acl_where queues_rule;
+	/* ACL_NOMATCH only: the first allow that matched the caller but is in
+	 * a file the caller could not have read (file NULL: none), and the
+	 * file or directory whose mode says so. */
+	struct acl_where unreached;
+	struct acl_access unreached_by;
 };
 
 /* Decide for BRIDGE (the device's own name). Pure.
+ *
+ * Each rule reaches the callers who could read its file, as the kernel
+ * would decide from the modes seen when it was read (the file's read bit,
+ * the search bit of each directory named on its path, and so for each
+ * file that included it; root always): `allow` and `sndbuf` rules reach
+ * only those; `deny` and `limit` rules reach everyone, as they only take
+ * away; a `queues` rule a caller cannot reach may lower its bound, never
+ * raise it above ACL_QUEUES_DEFAULT. bridge.conf(5) says why.
  *
  * Fails closed: a policy
  * whose load reported any error (or ENOMEM), a NULL policy or caller, an

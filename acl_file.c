@@ -12,12 +12,17 @@
  *    never the process's working directory.
  *  - Include nesting, the number of files and loops are bounded: a loop
  *    or too many files is an error, reported at the include line.
+ *  - Reading with privilege, nothing but a checked regular file is ever
+ *    opened for reading (acl_open_checked).
+ *  - Each file's rules carry who could have read it (acl_file_reach): the
+ *    modes fstat() saw, on the fds opened here.
  */
 #include "acl_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -247,6 +252,105 @@ static int acl_check_fd(struct acl_parser *p, const struct acl_inc *at,
 	return acl_check_dir(p, at, path);
 }
 
+/* PATH opened for reading, checked (acl_check_fd) on that fd, ST its
+ * fstat: the fd, or -1 (reported). Reading with privilege (opts.privileged),
+ * the first open is O_PATH, which opens nothing: no device, FIFO or socket
+ * is ever opened with our rights, only the regular file just checked,
+ * through /proc/self/fd (the same inode, whatever PATH leads to now). */
+static int acl_open_checked(struct acl_parser *p, const struct acl_inc *at,
+			    const char *path, struct stat *st)
+{
+	bool priv = p->opts->privileged;
+	char proc[64];
+	struct stat again;
+	int fd, rfd;
+
+	fd = open(path, priv ? O_PATH | O_CLOEXEC :
+		  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		const char *hint = p->opts->eacces_hint;
+
+		acl_file_err(p, at, path, "cannot open: %s%s%s", strerror(e),
+			     e == EACCES && hint ? " " : "",
+			     e == EACCES && hint ? hint : "");
+		return -1;
+	}
+	if (acl_check_fd(p, at, path, fd, st) < 0 || p->nomem) {
+		close(fd);
+		return -1;
+	}
+	if (!priv)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (rfd < 0)
+		acl_file_err(p, at, path, "cannot reopen %s: %s", proc, strerror(errno));
+	close(fd);
+	if (rfd >= 0 && (fstat(rfd, &again) < 0 || again.st_dev != st->st_dev ||
+			 again.st_ino != st->st_ino)) {
+		close(rfd);
+		acl_file_err(p, at, path, "changed while it was opened");
+		return -1;
+	}
+	return rfd;
+}
+
+/* The mode of directory DIR on PATH's way, into R. */
+static int acl_dir_reach(struct acl_parser *p, const struct acl_inc *at,
+			 const char *path, const char *dir, struct acl_reach *r)
+{
+	acl_autoclose int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (dfd < 0 || fstat(dfd, &st) < 0) {
+		acl_file_err(p, at, path, "cannot open directory %s: %s", dir,
+			     strerror(errno));
+		return -1;
+	}
+	if (acl_reach_add(p, r, dir, true, &st) < 0) {
+		acl_file_err(p, at, path, "more than %d files and directories with "
+			     "restricted modes on the way", ACL_REACH_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Who could read file PATH (ST): the reach of the file including it (AT),
+ * PATH's own read bits, and the search bits of each directory its path
+ * names ("." first for a relative one), into *REACH: 0, or -1 (reported). */
+static int acl_file_reach(struct acl_parser *p, const struct acl_inc *at,
+			  const char *path, const struct stat *st,
+			  unsigned short *reach)
+{
+	const struct acl_reach *up = at ? acl_reach_of(p->acl, at->file->reach) : NULL;
+	struct acl_reach r = { .n = 0 };
+	char dir[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (up)
+		r = *up;
+	if (len >= sizeof(dir))
+		return 0;                  /* never: include paths are shorter */
+	if (path[0] != '/' && acl_dir_reach(p, at, path, ".", &r) < 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (path[i] != '/' || (i > 0 && path[i - 1] == '/'))
+			continue;
+		memcpy(dir, path, i ? i : 1);  /* "/" for the root */
+		dir[i ? i : 1] = '\0';
+		if (acl_dir_reach(p, at, path, dir, &r) < 0)
+			return -1;
+	}
+	if (acl_reach_add(p, &r, path, false, st) < 0) {
+		acl_file_err(p, at, path, "more than %d files and directories with "
+			     "restricted modes on the way", ACL_REACH_MAX);
+		return -1;
+	}
+	*reach = acl_reach_intern(p, &r);
+	return 0;
+}
+
 /* Is ST already on the include stack? Then report the loop. */
 static bool acl_is_loop(struct acl_parser *p, const struct acl_inc *at,
 			const struct stat *st)
@@ -270,12 +374,13 @@ static bool acl_is_loop(struct acl_parser *p, const struct acl_inc *at,
 }
 
 /* Parse SRC as file NAME, pushed on the include stack; ST: its identity
- * (NULL: an in-memory buffer); AT as acl_read_path's. */
+ * (NULL: an in-memory buffer); AT as acl_read_path's; REACH: who could
+ * read it (acl_rule.reach). */
 static void acl_parse_file(struct acl_parser *p, const char *name,
 			   struct acl_src *src, const struct stat *st,
-			   const struct acl_inc *at)
+			   const struct acl_inc *at, unsigned short reach)
 {
-	struct acl_file f = { .name = acl_intern(p, name) };
+	struct acl_file f = { .name = acl_intern(p, name), .reach = reach };
 
 	if (!f.name)
 		return;
@@ -300,17 +405,16 @@ void acl_read_path(struct acl_parser *p, const char *path,
 {
 	acl_autoclose int fd = -1;
 	struct acl_src src = { .fd = -1 };
+	unsigned short reach = 0;
 	struct stat st;
 
 	p->nread++;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		acl_file_err(p, at, path, "cannot open: %s", strerror(errno));
-		return;
-	}
-	if (acl_check_fd(p, at, path, fd, &st) < 0 || p->nomem)
+	fd = acl_open_checked(p, at, path, &st);
+	if (fd < 0)
 		return;
 	if (at && acl_is_loop(p, at, &st))
+		return;
+	if (acl_file_reach(p, at, path, &st, &reach) < 0 || p->nomem)
 		return;
 	if (st.st_size > ACL_MAX_FILE_SIZE) {
 		acl_file_err(p, at, path, "file too large (max %d bytes)",
@@ -318,7 +422,7 @@ void acl_read_path(struct acl_parser *p, const char *path,
 		return;
 	}
 	src.fd = fd;
-	acl_parse_file(p, path, &src, &st, at);
+	acl_parse_file(p, path, &src, &st, at, reach);
 }
 
 void acl_read_mem(struct acl_parser *p, const char *name, const char *buf,
@@ -326,7 +430,7 @@ void acl_read_mem(struct acl_parser *p, const char *name, const char *buf,
 {
 	struct acl_src src = { .fd = -1, .mem = buf, .len = len };
 
-	acl_parse_file(p, name, &src, NULL, NULL);
+	acl_parse_file(p, name, &src, NULL, NULL, 0);
 }
 
 /* ---- includes --------------------------------------------------------- */

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #define ACL_NSS_BUF_MAX   (1 << 20)          /* getpwnam_r/getgrnam_r buffer */
 #define ACL_MSG_MAX       (PATH_MAX + 512)
 #define ACL_QUOTE_MAX     64                 /* token bytes shown in a message */
+#define ACL_REACH_MAX     16                 /* restricted modes on one way */
 
 enum acl_kind { ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES };
 
@@ -59,6 +61,8 @@ struct acl_rule {                          /* 64 bytes: keep it so */
 	unsigned char kind;                /* enum acl_kind */
 	bool all;                          /* NAME was `all` */
 	unsigned short ucol, gcol;         /* of the user= and group= values */
+	unsigned short reach;              /* who could read its file: 0 all,
+					    * else 1 + an index of acl.reach */
 	char bridge[ACL_NAME_MAX + 1];
 	unsigned long long value;          /* limit, sndbuf bytes, or queues */
 	struct acl_subject who;
@@ -92,12 +96,29 @@ struct acl_names {
 	size_t nslot;                      /* a power of two */
 };
 
+/* A file or directory whose mode lets only some callers through (its read
+ * bit, or a directory's search bit, not set for all three classes), and
+ * the list of them a file's rules are behind: its own, its directories',
+ * and those of the files that included it. */
+struct acl_perm {
+	struct acl_access a;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct acl_reach {
+	unsigned n;
+	struct acl_perm p[ACL_REACH_MAX];
+};
+
 /* The rule store (acl_rules.c): what a loaded policy is. */
 struct acl {
 	struct acl_rule *rules;
 	size_t nrules, rules_cap;
 	char **files;                      /* interned; acl_where.file */
 	size_t nfiles, files_cap;
+	struct acl_reach *reach;           /* distinct ones; acl_rule.reach */
+	size_t nreach, reach_cap;
 	bool broken;                       /* errors or ENOMEM: match nothing */
 	bool pending;                      /* read, names not yet resolved:
 					    * matches nothing (acl_resolve()) */
@@ -114,6 +135,7 @@ struct acl_file {
 	const char *name;                  /* interned */
 	char *dir;                         /* base of relative includes */
 	unsigned line;
+	unsigned short reach;              /* acl_rule.reach of its rules */
 	bool has_id;                       /* false for an in-memory buffer */
 	dev_t dev;
 	ino_t ino;
@@ -249,6 +271,23 @@ void acl_names_free(struct acl_names *t);
 const char *acl_name_problem(const char *s, size_t len);
 const char *acl_intern(struct acl_parser *p, const char *name);
 void acl_add_rule(struct acl_parser *p, const struct acl_rule *r);
+/* Add PATH's (DIR: a directory's) mode from ST to R, if it lets only some
+ * callers through and is not there yet: 0, or -1 when R is full (an error
+ * for the caller to report). */
+int acl_reach_add(struct acl_parser *p, struct acl_reach *r, const char *path,
+		  bool dir, const struct stat *st);
+/* R's number in the store (acl_rule.reach): 0 when R is empty. */
+unsigned short acl_reach_intern(struct acl_parser *p, const struct acl_reach *r);
+/* REACH's (acl_rule.reach) list in A: NULL for 0. */
+static inline const struct acl_reach *acl_reach_of(const struct acl *a,
+						   unsigned short reach)
+{
+	return reach ? &a->reach[reach - 1] : NULL;
+}
+/* Could WHO read through A? As the kernel decides: the owner's bits for
+ * its owner, the group's for its members, the others' for the rest; root
+ * always. */
+bool acl_lets(const struct acl_access *a, const struct acl_caller *who);
 /* Copy OPTS->only into A (a filter on the rules kept); -ENOMEM. */
 int acl_set_only(struct acl *a, const struct acl_opts *opts);
 /* Put the resolved names' ids into the rules; drop the rules that name a

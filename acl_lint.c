@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The bridge-helper authors */
 /* acl_lint: the warnings about the stored rules that --lint adds to the
- * parser's: an allow shadowed by a deny, a rule that repeats an earlier
- * one. One job, on a complete store (acl_rules.c), which it only reads.
+ * parser's: an allow that reaches only root (its file's mode), an allow
+ * shadowed by a deny, a rule that repeats an earlier one. One job, on a
+ * complete store (acl_rules.c), which it only reads.
  *
  * Each warning is about one rule and an earlier or covering one. Rather
  * than comparing every rule with every other (quadratic: 13 s for 100,000
@@ -10,6 +11,11 @@
  * where they apply: n log n, and the same warnings in the same order.
  */
 #include "acl_int.h"
+
+static bool acl_follows_reach(unsigned kind)
+{
+	return kind == ACL_K_ALLOW || kind == ACL_K_SNDBUF || kind == ACL_K_QUEUES;
+}
 
 /* A rule in an index, with the first bytes of its place: most comparisons
  * end there, without reading the rule (sorting millions of rules is then
@@ -73,6 +79,10 @@ static int acl_cmp_same(const struct acl_ent *x, const struct acl_ent *y)
 		return x->r->kind < y->r->kind ? -1 : 1;
 	if (x->r->value != y->r->value)
 		return x->r->value < y->r->value ? -1 : 1;
+	/* The same allow in files that reach different callers is no repeat
+	 * (a deny or limit reaches everyone from anywhere). */
+	if (acl_follows_reach(x->r->kind) && x->r->reach != y->r->reach)
+		return x->r->reach < y->r->reach ? -1 : 1;
 	return 0;
 }
 
@@ -187,17 +197,66 @@ static struct acl_ent *acl_index_denies(const struct acl *a, size_t *n)
 	return deny;
 }
 
-/* The warnings about rules, in rule order: shadowed allow, duplicate. */
+/* The first file or directory of REACH that lets nobody but root through
+ * (neither its group nor others have the bit, and its owner is root or
+ * lacks it too), or NULL. */
+static const struct acl_access *acl_root_only(const struct acl *a,
+					      unsigned short reach)
+{
+	const struct acl_reach *r = acl_reach_of(a, reach);
+
+	for (unsigned i = 0; r && i < r->n; i++) {
+		const struct acl_access *x = &r->p[i].a;
+		unsigned bit = x->dir ? 1 : 4;
+
+		if (!(x->mode & (bit << 3 | bit)) &&
+		    (x->uid == 0 || !(x->mode & bit << 6)))
+			return x;
+	}
+	return NULL;
+}
+
+/* R (an allow, sndbuf or queues rule) reaches only root: say so, with the
+ * fix, once for each set of files and directories (WARNED). */
+static void acl_lint_reach(struct acl_parser *p, const struct acl_rule *r,
+			   bool *warned)
+{
+	static const char *const kinds[] = {
+		[ACL_K_ALLOW] = "allow", [ACL_K_SNDBUF] = "sndbuf",
+		[ACL_K_QUEUES] = "queues",
+	};
+	const struct acl_access *x;
+	const char *what, *all, *grp;
+
+	if (!r->reach || !acl_follows_reach(r->kind) || warned[r->reach])
+		return;
+	x = acl_root_only(p->acl, r->reach);
+	if (!x)
+		return;
+	warned[r->reach] = true;
+	what = x->dir ? "directory " : "";
+	all = x->dir ? "0755" : "0644";
+	grp = x->dir ? "0750" : "0640";
+	acl_diag(p, ACL_SEV_WARNING, r->where.file, r->where.line, r->col,
+		 "%s reaches only root: %s%s has mode %04o (for every user: chmod "
+		 "%s %s; for one group: chgrp GROUP %s and chmod %s)",
+		 kinds[r->kind], what, x->path, x->mode, all, x->path, x->path, grp);
+}
+
+/* The warnings about rules, in rule order: an allow (or sndbuf, queues)
+ * that reaches only root, shadowed allow, duplicate. */
 void acl_lint(struct acl_parser *p)
 {
 	const struct acl *a = p->acl;
 	size_t *dup = calloc(a->nrules ? a->nrules : 1, sizeof(*dup));
+	bool *warned = calloc(a->nreach + 1, sizeof(*warned));
 	struct acl_ent *deny = NULL;
 	size_t ndeny = 0;
 
-	if (!dup || acl_find_dups(a, dup) < 0 ||
+	if (!dup || !warned || acl_find_dups(a, dup) < 0 ||
 	    !(deny = acl_index_denies(a, &ndeny))) {
 		acl_nomem(p);
+		free(warned);
 		free(dup);
 		return;
 	}
@@ -205,6 +264,7 @@ void acl_lint(struct acl_parser *p)
 		const struct acl_rule *r = &a->rules[j], *d = NULL;
 		const struct acl_where *w = &r->where;
 
+		acl_lint_reach(p, r, warned);
 		if (r->kind == ACL_K_ALLOW && ndeny)
 			d = acl_shadow(deny, ndeny, r);
 		if (d)
@@ -219,5 +279,6 @@ void acl_lint(struct acl_parser *p)
 		}
 	}
 	free(deny);
+	free(warned);
 	free(dup);
 }

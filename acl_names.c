@@ -117,6 +117,7 @@ static int acl_lookup(bool group, const char *name, uint32_t *id)
 		if (!buf)
 			return -ENOMEM;
 		if (group)
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): BUF is acl_autofree; clang-analyzer does not model cleanup attributes */
 			rc = getgrnam_r(name, &gr, buf, size, &grp);
 		else
 			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): BUF is acl_autofree; clang-analyzer does not model cleanup attributes */

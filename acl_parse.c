@@ -203,6 +203,7 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 {
 	struct acl_rule r = {
 		.kind = kind, .where = { f->name, f->line }, .col = kw->col,
+		.reach = f->reach,
 	};
 	unsigned vcol = 0;
 	struct acl_tok t;

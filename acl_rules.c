@@ -56,6 +56,89 @@ void acl_add_rule(struct acl_parser *p, const struct acl_rule *r)
 	a->rules[a->nrules++] = *r;
 }
 
+/* Bits of MODE for access BIT (4 read, 1 search) in each class. */
+static unsigned acl_classes(mode_t mode, unsigned bit)
+{
+	return (mode & (bit << 6) ? 4U : 0U) | (mode & (bit << 3) ? 2U : 0U) |
+	       (mode & bit ? 1U : 0U);
+}
+
+int acl_reach_add(struct acl_parser *p, struct acl_reach *r, const char *path,
+		  bool dir, const struct stat *st)
+{
+	unsigned bit = dir ? 1 : 4;
+	const char *name;
+
+	if (acl_classes(st->st_mode, bit) == 7)
+		return 0;                          /* everyone gets through */
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->p[i].dev == st->st_dev && r->p[i].ino == st->st_ino)
+			return 0;
+	if (r->n == ACL_REACH_MAX)
+		return -1;
+	name = acl_intern(p, path);
+	if (!name)
+		return 0;                          /* p->nomem */
+	r->p[r->n++] = (struct acl_perm){
+		.a = { .path = name, .dir = dir, .mode = st->st_mode & 07777,
+		       .uid = st->st_uid, .gid = st->st_gid },
+		.dev = st->st_dev, .ino = st->st_ino,
+	};
+	return 0;
+}
+
+static bool acl_same_reach(const struct acl_reach *x, const struct acl_reach *y)
+{
+	if (x->n != y->n)
+		return false;
+	for (unsigned i = 0; i < x->n; i++)
+		if (x->p[i].a.path != y->p[i].a.path ||
+		    x->p[i].a.mode != y->p[i].a.mode ||
+		    x->p[i].a.uid != y->p[i].a.uid || x->p[i].a.gid != y->p[i].a.gid ||
+		    x->p[i].a.dir != y->p[i].a.dir)
+			return false;
+	return true;
+}
+
+unsigned short acl_reach_intern(struct acl_parser *p, const struct acl_reach *r)
+{
+	struct acl *a = p->acl;
+
+	if (r->n == 0)
+		return 0;
+	for (size_t i = 0; i < a->nreach; i++)
+		if (acl_same_reach(&a->reach[i], r))
+			return (unsigned short)(i + 1);
+	if (a->nreach == a->reach_cap) {
+		/* at most one per file read (ACL_MAX_FILES): fits a short */
+		size_t cap = a->reach_cap ? 2 * a->reach_cap : 4;
+		struct acl_reach *n = reallocarray(a->reach, cap, sizeof(*n));
+
+		if (!n) {
+			acl_nomem(p);
+			return 0;
+		}
+		a->reach = n;
+		a->reach_cap = cap;
+	}
+	a->reach[a->nreach++] = *r;
+	return (unsigned short)a->nreach;
+}
+
+bool acl_lets(const struct acl_access *a, const struct acl_caller *who)
+{
+	unsigned bit = a->dir ? 1 : 4;
+	bool member = who->gid == a->gid;
+
+	if (who->uid == 0)
+		return true;
+	if (who->uid == a->uid)
+		return a->mode & (bit << 6);
+	for (size_t i = 0; !member && who->groups && i < who->ngroups; i++)
+		member = who->groups[i] == a->gid;
+	return a->mode & (member ? bit << 3 : bit);
+}
+
 void acl_free(struct acl *acl)
 {
 	if (!acl)
@@ -63,6 +146,7 @@ void acl_free(struct acl *acl)
 	for (size_t i = 0; i < acl->nfiles; i++)
 		free(acl->files[i]);
 	free(acl->files);
+	free(acl->reach);
 	free(acl->rules);
 	free(acl->only);
 	acl_names_free(&acl->names);

@@ -140,7 +140,7 @@ static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
 	bool all = len == 3 && memcmp(name, "all", 3) == 0;
 	struct acl_rule r = {
 		.kind = kind, .all = all, .where = { f->name, f->line },
-		.col = col,
+		.col = col, .reach = f->reach,
 	};
 
 	if ((uid && acl_fast_who(p, f, false, uid, &r) < 0) ||

@@ -12,6 +12,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -86,8 +87,46 @@ static int system_error(struct run *r, int err, const char *what)
 
 /* ---- 1. policy -------------------------------------------------------------- */
 
+/* Who the file or directory X lets through, for a message: "only group
+ * kvm (file mode 0640)", "only root (directory /etc/x mode 0700)". */
+static void reach_of(const struct acl_access *x, char *buf, size_t n)
+{
+	unsigned bit = x->dir ? 1 : 4;
+	bool grp = x->mode & (bit << 3), oth = x->mode & bit;
+	struct group gr, *res = NULL;
+	char nss[4096], gname[64], what[PATH_MAX + 32];
+
+	if (getgrgid_r(x->gid, &gr, nss, sizeof(nss), &res) == 0 && res &&
+	    strlen(res->gr_name) < sizeof(gname))
+		snprintf(gname, sizeof(gname), "%s", res->gr_name);
+	else
+		snprintf(gname, sizeof(gname), "%u", (unsigned)x->gid);
+	if (x->dir)
+		snprintf(what, sizeof(what), "directory %s mode %04o", x->path, x->mode);
+	else
+		snprintf(what, sizeof(what), "file mode %04o", x->mode);
+	if (grp && !oth)
+		snprintf(buf, n, "only group %s (%s)", gname, what);
+	else if (!grp && oth)
+		snprintf(buf, n, "everyone but group %s (%s)", gname, what);
+	else
+		snprintf(buf, n, "only %s (%s)", x->uid == 0 ? "root" : "its owner",
+			 what);
+}
+
+/* A verdict's buffer: a file's path and a directory's, and words. */
+#define VERDICT_MAX (2 * PATH_MAX + 256)
+
 static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
 {
+	char reach[PATH_MAX + 160];
+
+	if (dec->result == ACL_NOMATCH && dec->unreached.file) {
+		reach_of(&dec->unreached_by, reach, sizeof(reach));
+		snprintf(buf, n, "denied: allow at %s:%u reaches %s",
+			 dec->unreached.file, dec->unreached.line, reach);
+		return buf;
+	}
 	if (dec->result == ACL_NOMATCH)
 		return "denied: no rule matches";
 	snprintf(buf, n, "%s by %s:%u", dec->result == ACL_ALLOWED ?
@@ -129,7 +168,7 @@ static int decide(struct run *r, const char *name)
 {
 	struct acl_caller c = { r->who->uid, r->who->gid, r->who->groups,
 				r->who->ngroups };
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 
 	r->acl = r->pol->get(r->pol->ctx, name, r->res);
 	if (!r->acl) {
@@ -304,7 +343,7 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 		struct core_result *res)
 {
 	struct run r;
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 	int s;
 
 	run_init(&r, req, who, pol, res, true);
@@ -376,7 +415,7 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	       struct core_result *res)
 {
 	struct run r;
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 	int s, n = 0;
 
 	run_init(&r, req, who, pol, res, false);

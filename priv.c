@@ -4,7 +4,8 @@
  * the kernel's own account without it: one capget(2) for the effective,
  * permitted and inheritable sets (libcap-ng would also parse
  * /proc/self/status each time), getres[ug]id(2), getgroups(2), and
- * PR_CAPBSET_READ once per capability the kernel knows. */
+ * PR_CAPBSET_READ once per capability the kernel knows. Giving up
+ * CAP_DAC_READ_SEARCH after the ACL is read is one capset(2). */
 #include "priv.h"
 
 #include <errno.h>
@@ -43,7 +44,7 @@ static int lowest_bit(uint64_t v)
 	return __builtin_ctzll(v);
 }
 
-int priv_can_net_admin(void)
+static int can_keep(int cap)
 {
 	struct capsets c = { 0 };
 	int r;
@@ -52,17 +53,42 @@ int priv_can_net_admin(void)
 		return 1;
 	if ((r = read_caps(&c)) < 0)
 		return r;
-	return (c.prm >> CAP_NET_ADMIN) & 1 ? 1 : 0;
+	return (c.prm >> cap) & 1 ? 1 : 0;
 }
 
-/* Read back what the kernel says we hold: only CAP_NET_ADMIN (when KEEP) in
+int priv_can_net_admin(void)
+{
+	return can_keep(CAP_NET_ADMIN);
+}
+
+int priv_can_read(void)
+{
+	return can_keep(CAP_DAC_READ_SEARCH);
+}
+
+/* One capset(2), version 3: the three sets of C. */
+static int write_caps(const struct capsets *c)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		d[i].effective = (uint32_t)(c->eff >> (32 * i));
+		d[i].permitted = (uint32_t)(c->prm >> (32 * i));
+		d[i].inheritable = (uint32_t)(c->inh >> (32 * i));
+	}
+	return syscall(SYS_capset, &hdr, d) < 0 ? -errno : 0;
+}
+
+/* Read back what the kernel says we hold: only the capabilities in WANT in
  * the effective and permitted sets, nothing inheritable or ambient, the
  * caller's ids in all three slots, and, when we were root, no way back to
  * it: no supplementary groups, an empty bounding set. */
-static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
+static enum priv_fail verify(uint64_t want, uid_t uid, gid_t gid, bool had_root,
 			     int *detail)
 {
-	const uint64_t want = keep ? UINT64_C(1) << CAP_NET_ADMIN : 0;
 	struct capsets c = { 0 };
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
@@ -86,19 +112,21 @@ static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
 		return PRIV_CAP_KEPT;
 	}
 	if ((c.eff & c.prm & want) != want) {
-		*detail = CAP_NET_ADMIN;
+		*detail = lowest_bit(want & ~(c.eff & c.prm));
 		return PRIV_CAP_MISSING;
 	}
 
 	/* Ambient: the kernel keeps it a subset of permitted AND inheritable
 	 * (capset(2) clears what leaves either, PR_CAP_AMBIENT_RAISE refuses
 	 * what is not in both), and inheritable was just read empty, so it is
-	 * empty. The one capability that could be in it, being permitted, is
-	 * asked anyway (kernels before 4.3, without ambient: EINVAL, fine). */
-	if (keep && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_ADMIN,
+	 * empty. The ones that could be in it, being permitted, are asked
+	 * anyway (kernels before 4.3, without ambient: EINVAL, fine). */
+	for (uint64_t w = want; w; w &= w - 1) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, lowest_bit(w),
 			  0, 0) > 0) {
-		*detail = CAP_NET_ADMIN;
-		return PRIV_AMBIENT_KEPT;
+			*detail = lowest_bit(w);
+			return PRIV_AMBIENT_KEPT;
+		}
 	}
 
 	/* The bounding set (we cleared it only if we were root): one read per
@@ -118,7 +146,13 @@ static enum priv_fail verify(bool keep, uid_t uid, gid_t gid, bool had_root,
 	return PRIV_OK;
 }
 
-enum priv_fail priv_drop(bool keep_net_admin, int *detail)
+static uint64_t wanted(bool net_admin, bool read)
+{
+	return (net_admin ? UINT64_C(1) << CAP_NET_ADMIN : 0) |
+	       (read ? UINT64_C(1) << CAP_DAC_READ_SEARCH : 0);
+}
+
+enum priv_fail priv_drop(bool keep_net_admin, bool keep_read, int *detail)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -130,12 +164,15 @@ enum priv_fail priv_drop(bool keep_net_admin, int *detail)
 	if (keep_net_admin)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 			     CAP_NET_ADMIN);
+	if (keep_read)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     CAP_DAC_READ_SEARCH);
 	if (had_root)
 		r = capng_change_id((int)uid, (int)gid,
 				    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
 	else
 		r = capng_apply(CAPNG_SELECT_CAPS);
-	if (r != 0 && !had_root && keep_net_admin)
+	if (r != 0 && !had_root && (keep_net_admin || keep_read))
 		return PRIV_CANNOT_KEEP;
 	if (r != 0) {
 		*detail = r;
@@ -146,5 +183,29 @@ enum priv_fail priv_drop(bool keep_net_admin, int *detail)
 		*detail = errno;
 		return PRIV_HARDEN;
 	}
-	return verify(keep_net_admin, uid, gid, had_root, detail);
+	return verify(wanted(keep_net_admin, keep_read), uid, gid, had_root, detail);
+}
+
+enum priv_fail priv_drop_read(bool keep_net_admin, int *detail)
+{
+	const uint64_t gone = ~(UINT64_C(1) << CAP_DAC_READ_SEARCH);
+	struct capsets c = { 0 };
+	int r;
+
+	*detail = 0;
+	if ((r = read_caps(&c)) < 0) {
+		*detail = -r;
+		return PRIV_CAPGET;
+	}
+	c.eff &= gone;
+	c.prm &= gone;
+	c.inh = 0;
+	if ((r = write_caps(&c)) < 0) {
+		*detail = -r;
+		return PRIV_CAPSET;
+	}
+	/* ids, groups and the bounding set were verified by priv_drop(), and
+	 * nothing left can change them: the capabilities again. */
+	return verify(wanted(keep_net_admin, false), getuid(), getgid(), false,
+		      detail);
 }

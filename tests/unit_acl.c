@@ -951,6 +951,174 @@ static void test_safe(void)
 	acl_free(a);
 }
 
+/* ---- who a file's rules reach ---------------------------------------------- */
+
+static void chmod_rel(const char *rel, mode_t mode, gid_t gid)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	if (chown(path, 0, gid) < 0 || chmod(path, mode) < 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static bool kept_out_by(const struct acl_decision *d, const char *rel,
+			unsigned line, const char *by, bool dir, unsigned mode)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), by);
+	if (d->result == ACL_NOMATCH && at(d->unreached, rel, line) &&
+	    d->unreached_by.path && strcmp(d->unreached_by.path, path) == 0 &&
+	    d->unreached_by.dir == dir && d->unreached_by.mode == mode &&
+	    d->unreached_by.uid == 0 && d->unreached_by.gid == 4242)
+		return true;
+	printf("#   result %d, unreached by %s (dir %d, mode %04o, gid %u)\n", d->result,
+	       d->unreached_by.path ? d->unreached_by.path : "(null)",
+	       d->unreached_by.dir, d->unreached_by.mode, (unsigned)d->unreached_by.gid);
+	return false;
+}
+
+static void test_reach(void)
+{
+	static const gid_t kvm[] = { 4242 };
+	struct acl *a;
+	struct acl_decision d;
+
+	if (geteuid() != 0) {
+		OK(0, "reach tests must run as root");
+		return;
+	}
+	/* QEMU's idiom: a world-readable main file includes a 0640 root:kvm
+	 * one, whose allows reach the members of kvm only. */
+	mkd("r", 0755);
+	put("r/main.conf", "allow br0\ninclude kvm.conf\nqueues br0 8\n");
+	put("r/kvm.conf", "allow br1\ndeny br0 user=1001\nsndbuf br1 100\nqueues br1 4\n"
+	    "limit br1 2\nqueues br0 2\nallow br0\n");
+	chmod_rel("r/kvm.conf", 0640, 4242);
+	OK(none(load_opts("r/main.conf", true, false, &a)), "0640 root:4242 include loads");
+	d = dec_g(a, "br1", 1000, 1000, 1, kvm);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "r/kvm.conf", 1) && !d.unreached.file,
+	   "a member gets the include's bridge");
+	OK(d.has_sndbuf && d.sndbuf == 100 && d.has_queues && d.max_queues == 4 &&
+	   d.has_limit && d.limit == 2, "and its sndbuf, queues and limit");
+	d = dec_g(a, "br1", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.conf", 1, "r/kvm.conf", false, 0640),
+	   "a non-member: no match, the allow it could not read named, and why");
+	OK(!d.has_sndbuf && !d.has_queues && d.max_queues == 1,
+	   "a non-member: no sndbuf, the default queue bound");
+	OK(d.has_limit && d.limit == 2 && at(d.limit_rule, "r/kvm.conf", 5),
+	   "a non-member: the limit reaches everyone");
+	OK(dec_g(a, "br1", 1003, 4242, 0, NULL).result == ACL_ALLOWED,
+	   "the file's group as primary group is enough");
+	OK(dec_g(a, "br1", 0, 0, 0, NULL).result == ACL_ALLOWED, "root reads everything");
+	d = dec_g(a, "br0", 1002, 1002, 0, NULL);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "r/main.conf", 1) && !d.unreached.file,
+	   "a non-member keeps the other bridges");
+	OK(d.has_queues && d.max_queues == 2 && at(d.queues_rule, "r/kvm.conf", 6),
+	   "a queues bound it cannot read lowers its bound");
+	d = dec_g(a, "br0", 1001, 1001, 0, NULL);
+	OK(d.result == ACL_DENIED && at(d.rule, "r/kvm.conf", 2),
+	   "a deny reaches everyone, stricter than qemu-bridge-helper");
+	acl_free(a);
+
+	ndiag = 0;
+	OK(load_opts("r/main.conf", true, true, &a) == 0 && ndiag == 0,
+	   "lint: a group-readable include is no warning, nor the same allow "
+	   "in two files that reach different callers");
+	acl_free(a);
+
+	/* Only root reads a 0600 file: its allows reach root alone. */
+	put("r/root.conf", "sndbuf br0 5\nallow br0\n");
+	chmod_rel("r/root.conf", 0600, 0);
+	OK(none(load_opts("r/root.conf", true, false, &a)), "a 0600 file loads");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(d.result == ACL_NOMATCH && at(d.unreached, "r/root.conf", 2) &&
+	   d.unreached_by.mode == 0600 && !d.has_sndbuf, "0600: nobody but root is allowed");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "0600: root is");
+	acl_free(a);
+	OK(only(load_opts("r/root.conf", true, true, &a), 0,
+		"W r/root.conf:1:1: sndbuf reaches only root: r/root.conf has mode 0600 "
+		"(for every user: chmod 0644 r/root.conf; for one group: chgrp GROUP "
+		"r/root.conf and chmod 0640)"),
+	   "lint: a 0600 file's rules reach only root, once, with the fix");
+	acl_free(a);
+
+	/* A directory's search bit counts, and what an include inherits. */
+	mkd("r/kvm.d", 0750);
+	chmod_rel("r/kvm.d", 0750, 4242);
+	put("r/kvm.d/a.conf", "allow br3\ninclude ../open.conf\n");
+	put("r/open.conf", "allow br4\n");
+	put("r/dir.conf", "include kvm.d/*.conf\nallow br5\n");
+	OK(none(load_opts("r/dir.conf", true, false, &a)), "an include behind a 0750 directory");
+	OK(dec_g(a, "br3", 1000, 1000, 1, kvm).result == ACL_ALLOWED &&
+	   dec_g(a, "br4", 1000, 1000, 1, kvm).result == ACL_ALLOWED, "members get through");
+	d = dec_g(a, "br3", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.d/a.conf", 1, "r/kvm.d", true, 0750),
+	   "a non-member is kept out by the directory's mode");
+	d = dec_g(a, "br4", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.d/../open.conf", 1, "r/kvm.d", true, 0750),
+	   "a 0644 file included from there reaches no more than its includer");
+	OK(dec_g(a, "br5", 1002, 1002, 0, NULL).result == ACL_ALLOWED, "the rest stands");
+	acl_free(a);
+
+	/* As the kernel decides: a group without the bit is kept out even
+	 * when others have it (mode 0604). */
+	put("r/odd.conf", "allow br0\n");
+	chmod_rel("r/odd.conf", 0604, 4242);
+	OK(none(load_opts("r/odd.conf", true, false, &a)), "a 0604 file loads");
+	OK(dec_g(a, "br0", 1002, 1002, 0, NULL).result == ACL_ALLOWED, "0604: others are allowed");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(kept_out_by(&d, "r/odd.conf", 1, "r/odd.conf", false, 0604),
+	   "0604: members of its group are not");
+	acl_free(a);
+
+	/* Private settings: a bound or sndbuf there reaches its readers only,
+	 * and a private queues bound never raises a public one. */
+	put("r/pub.conf", "allow all\nqueues br0 8\nsndbuf br0 7\ninclude priv.conf\n");
+	put("r/priv.conf", "queues br0 16\nqueues br1 16\nsndbuf br0 9\n");
+	chmod_rel("r/priv.conf", 0640, 4242);
+	OK(none(load_opts("r/pub.conf", true, false, &a)), "public and private settings");
+	d = dec_g(a, "br0", 1002, 1002, 0, NULL);
+	OK(d.max_queues == 8 && at(d.queues_rule, "r/pub.conf", 2) && d.sndbuf == 7,
+	   "a non-member: the public bound and sndbuf");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(d.max_queues == 8 && d.sndbuf == 9, "a member: the smallest bound, the last sndbuf");
+	OK(dec_g(a, "br1", 1000, 1000, 1, kvm).max_queues == 16 &&
+	   !dec_g(a, "br1", 1002, 1002, 0, NULL).has_queues &&
+	   dec_g(a, "br1", 1002, 1002, 0, NULL).max_queues == ACL_QUEUES_DEFAULT,
+	   "a private bound above the default reaches members only");
+	acl_free(a);
+}
+
+static void test_privileged(void)
+{
+	struct acl_opts o = { .require_safe = true, .privileged = true };
+	char path[PATH_MAX];
+	struct acl *a;
+
+	mkd("p", 0755);
+	put("p/main.conf", "allow br0\ninclude link.conf\n");
+	put("p/real.conf", "deny br0 user=7\n");
+	path_of(path, sizeof(path), "p/link.conf");
+	OK(symlink("real.conf", path) == 0, "symlink");
+	path_of(path, sizeof(path), "p/main.conf");
+	ndiag = 0;
+	OK(none(acl_load(path, &o, &a, collect, NULL)) && dec(a, "br0", 7).result == ACL_DENIED &&
+	   dec(a, "br0", 8).result == ACL_ALLOWED,
+	   "privileged: read through O_PATH and /proc/self/fd, symlinks followed");
+	acl_free(a);
+	put("p/dev.conf", "allow br0\ninclude /dev/null\n");
+	path_of(path, sizeof(path), "p/dev.conf");
+	ndiag = 0;
+	OK(only(acl_load(path, &o, &a, collect, NULL), 1,
+		"E p/dev.conf:2:0: /dev/null: not a regular file"),
+	   "privileged: a device is refused before it is opened");
+	acl_free(a);
+}
+
 /* ---- many errors, warnings ------------------------------------------------- */
 
 static void test_multi(void)
@@ -1416,8 +1584,10 @@ int main(void)
 {
 	umask(022);
 	snprintf(tmp, sizeof(tmp), "/tmp/acl.XXXXXX");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	/* 0755, as a system ACL's directory: rules in files under it reach
+	 * every caller unless a test says otherwise (test_reach). */
+	if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0) {
+		perror(tmp);
 		return 2;
 	}
 	test_allow_deny();
@@ -1434,6 +1604,8 @@ int main(void)
 	test_glob();
 	test_include_errors();
 	test_safe();
+	test_reach();
+	test_privileged();
 	test_multi();
 	test_warnings();
 	test_warnings_big();

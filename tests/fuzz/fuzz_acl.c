@@ -14,6 +14,8 @@
  *  - acl_load_buffer returns >= 0 or -ENOMEM; every diagnostic has a file,
  *    a bounded message and a valid severity;
  *  - fail closed: a policy with errors decides NOMATCH for everyone;
+ *  - an allow out of the caller's reach (files in the tree are under a
+ *    0700 directory: only root reaches them) is named only with NOMATCH;
  *  - a decision names its rule (file:line >= 1) exactly when it matched,
  *    limits, send buffers and queue bounds stay in their documented
  *    ranges (no queues rule: the default bound);
@@ -81,8 +83,9 @@ static int in_root(const char *path, int flags, mode_t mode)
 
 int fuzz_open(const char *path, int flags, ...)
 {
-	/* acl.c never creates a file, so there is no mode argument to read. */
-	CHECK(!(flags & (O_CREAT | O_TMPFILE)));
+	/* acl*.c never creates a file, so there is no mode argument to read.
+	 * (O_TMPFILE includes O_DIRECTORY's bit, which acl_file.c uses.) */
+	CHECK(!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE);
 	return in_root(path, flags, 0);
 }
 
@@ -232,6 +235,10 @@ static void check_same(const struct acl_decision *a, const struct acl_decision *
 	CHECK(a->has_queues == b->has_queues && a->max_queues == b->max_queues);
 	if (a->has_queues)
 		CHECK(same_where(a->queues_rule, b->queues_rule));
+	CHECK(same_where(a->unreached, b->unreached));
+	if (a->unreached.file)
+		CHECK(strcmp(a->unreached_by.path, b->unreached_by.path) == 0 &&
+		      a->unreached_by.mode == b->unreached_by.mode);
 }
 
 /* Load DATA in full and with only = {"br0"}: the same for br0. */
@@ -309,6 +316,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(d.sndbuf >= 1 && d.sndbuf_rule.file &&
 				      d.sndbuf_rule.line >= 1);
 			CHECK(d.max_queues >= 1 && d.max_queues <= ACL_QUEUES_MAX);
+			/* an allow out of reach is named only when nothing decided */
+			if (d.unreached.file)
+				CHECK(d.result == ACL_NOMATCH && d.unreached.line >= 1 &&
+				      d.unreached_by.path);
+			else
+				CHECK(!d.unreached_by.path);
 			if (d.has_queues)
 				CHECK(d.queues_rule.file && d.queues_rule.line >= 1);
 			else
