@@ -1,19 +1,30 @@
 # bridge-helper -- GNU make, no generator.
+# The version lives here and only here: --version, the .pc, the library's
+# file name (libbridge-helper.so.SOVERSION.MINOR.PATCH) and the tarball
+# follow it. SOVERSION is the ABI's: bumped only by an incompatible change.
 VERSION     := 0.1.0
 SOVERSION   := 1
 
+# Paths, given at build or install time (make install compiles again what a
+# changed one is embedded in: see build/paths); DESTDIR at install time only.
 PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
 LIBEXECDIR  ?= $(PREFIX)/libexec
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 SYSCONFDIR  ?= /etc
 MANDIR      ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR     ?=
 
 HELPER_PATH := $(LIBEXECDIR)/bridge-helper
-ACL_PATH    := $(SYSCONFDIR)/bridge-helper/bridge.conf
+CONFDIR     := $(SYSCONFDIR)/bridge-helper
+ACL_PATH    := $(CONFDIR)/bridge.conf
+# Every value compiled or substituted into the build output.
+PATH_VARS   := VERSION PREFIX BINDIR SBINDIR LIBEXECDIR LIBDIR INCLUDEDIR \
+               SYSCONFDIR MANDIR SYSTEMDUNITDIR
 
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
@@ -26,7 +37,13 @@ WARN        := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 ifeq ($(WERROR),1)
 WARN        += -Werror
 endif
-HARDEN      := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection
+# _FORTIFY_SOURCE=3 unless the caller's CPPFLAGS or CFLAGS set it (as
+# dpkg-buildflags does): theirs then wins, with no "redefined" warning. -U
+# first, for a compiler that defines a level of its own.
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+FORTIFY     := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+endif
+HARDEN      := $(FORTIFY) -fstack-protector-strong -fstack-clash-protection
 HARDEN_LD   := -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 # SANITIZE=address,undefined builds everything with those sanitizers.
@@ -40,8 +57,8 @@ OPT         ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -D_GNU_SOURCE \
                -DBH_VERSION='"$(VERSION)"' -DBH_ACL_PATH='"$(ACL_PATH)"' \
                -DBH_HELPER_PATH='"$(HELPER_PATH)"'
-# User CFLAGS/LDFLAGS come after ours.
-ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
+# User CPPFLAGS/CFLAGS/LDFLAGS come after ours.
+ALL_CFLAGS  = $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
 
 LIBMNL      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
@@ -58,17 +75,30 @@ ACL_SRCS    := acl.c acl_file.c acl_scan.c acl_parse.c acl_names.c acl_rules.c \
 HELPER_OBJS := helper.o args.o priv.o core.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
-LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
-PROGS       := bridge-helper bridge-helper-run
+LIBFILE     := $(SONAME).$(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
+LIBS_OUT    := libbridge-helper.a $(LIBFILE) $(SONAME) libbridge-helper.so
+# The programs, by where make install puts them.
+LIBEXEC_PROGS := bridge-helper
+BIN_PROGS   := bridge-helper-run
+SBIN_PROGS  :=
+PROGS       := $(LIBEXEC_PROGS) $(BIN_PROGS) $(SBIN_PROGS)
 TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo
 
-.PHONY: all tests check demo install install-setuid install-caps uninstall clean \
-        asan man-lint
-all: $(PROGS) $(LIBS_OUT) bridge-helper.pc
+.PHONY: all tests check check-noroot demo clean asan man-lint FORCE
+all: $(PROGS) $(LIBS_OUT)
+include mk/install.mk mk/dist.mk
 
-%.o: %.c
+# build/paths: the PATH_VARS' values, rewritten only when one changes; what
+# embeds a path or the version depends on it (the objects here, the .pc, man
+# pages, bridge.conf and units in mk/install.mk).
+build/paths: FORCE
+	@mkdir -p build
+	@printf '%s\n' $(foreach v,$(PATH_VARS),'$(v)=$($(v))') >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+%.o: %.c build/paths
 	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
-%.lo: %.c
+%.lo: %.c build/paths
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 bridge-helper: $(HELPER_OBJS)
@@ -76,20 +106,17 @@ bridge-helper: $(HELPER_OBJS)
 
 libbridge-helper.a: $(LIB_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
-$(SONAME): $(LIB_OBJS) libbridge-helper.map
+$(LIBFILE): $(LIB_OBJS) libbridge-helper.map
 	$(CC) $(ALL_CFLAGS) -shared $(ALL_LDFLAGS) -Wl,-soname,$(SONAME) \
 	    -Wl,--version-script=libbridge-helper.map -o $@ $(LIB_OBJS)
+$(SONAME): $(LIBFILE)
+	ln -sf $(LIBFILE) $@
 libbridge-helper.so: $(SONAME)
 	ln -sf $(SONAME) $@
 
 # bridge-helper-run links the library statically: nothing to find at run time.
 bridge-helper-run: run.o libbridge-helper.a
 	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ run.o libbridge-helper.a
-
-bridge-helper.pc: bridge-helper.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    $< > $@
 
 helper.o: acl.h args.h core.h priv.h tap.h fdpass.h
 core.o: core.h acl.h netlink.h tap.h
@@ -118,6 +145,13 @@ tests/tapinfo: tests/tapinfo.c fdpass.c fdpass.h
 
 tests: $(TEST_PROGS)
 
+# The checks that need no root and no network namespace: make distcheck and
+# the Debian build run them.
+check-noroot: all $(TEST_PROGS) $(GEN_MANS)
+	tests/unit_acl
+	tests/test_client
+	mandoc -Tlint -Wwarning $(MANS) $(GEN_MANS)
+
 # make check SANITIZE=address,undefined: the normal build and suites, then the
 # same suites against a sanitized build made in a copy (tests/run-all
 # --sanitize); nothing here is built with the sanitizers.
@@ -140,44 +174,9 @@ asan:
 man-lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
-# --- install -----------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/bridge-helper
-	install -m 0755 bridge-helper $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-	install -m 0755 bridge-helper-run $(DESTDIR)$(BINDIR)/bridge-helper-run
-	install -m 0644 libbridge-helper.a $(DESTDIR)$(LIBDIR)/
-	install -m 0755 $(SONAME) $(DESTDIR)$(LIBDIR)/
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbridge-helper.so
-	install -m 0644 bridge-helper.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 bridge-helper.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	for m in man/*.[1358]; do \
-	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
-	install -m 0644 bridge.conf.example \
-	    $(DESTDIR)$(SYSCONFDIR)/bridge-helper/bridge.conf.example
-
-# Privilege is granted only by these explicit targets (run as root).
-# cap_dac_read_search: to read ACL files the caller may not (bridge.conf(5));
-# the helper holds it only while it reads them (SECURITY.md).
-install-setuid:
-	chown root:root $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-	chmod 4755 $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-install-caps:
-	chown root:root $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-	setcap cap_net_admin,cap_dac_read_search+ep $(DESTDIR)$(LIBEXECDIR)/bridge-helper
-
-uninstall:
-	rm -f $(DESTDIR)$(LIBEXECDIR)/bridge-helper $(DESTDIR)$(BINDIR)/bridge-helper-run \
-	    $(DESTDIR)$(LIBDIR)/libbridge-helper.a $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	    $(DESTDIR)$(LIBDIR)/libbridge-helper.so $(DESTDIR)$(INCLUDEDIR)/bridge-helper.h \
-	    $(DESTDIR)$(PKGCONFIGDIR)/bridge-helper.pc
-
 clean:
-	rm -f *.o *.lo $(PROGS) $(LIBS_OUT) bridge-helper.pc $(TEST_PROGS)
+	rm -f *.o *.lo $(PROGS) libbridge-helper.a libbridge-helper.so* $(TEST_PROGS)
+	rm -rf build/paths $(GENERATED) build/man build/systemd $(DISTCHECK_DIR)
 
 # --- fuzzing (clang + libFuzzer) ---------------------------------------------
 # make fuzz [FUZZ_SECONDS=60]: build tests/fuzz/fuzz_*.c with ASan+UBSan into

@@ -7,7 +7,8 @@ want=(make gcc libc6-dev pkg-config libmnl-dev libcap-ng-dev iproute2 util-linux
 if [ "${1:-build}" = test ]; then
 	want+=(bats mandoc passwd procps kmod qemu-system-x86 qemu-system-common
 	       clang valgrind cppcheck clang-tidy libclang-rt-14-dev binutils
-	       python3 strace)
+	       python3 strace
+	       git debhelper dpkg-dev lintian mmdebstrap)   # build.bats, package.bats
 fi
 missing=()
 for p in "${want[@]}"; do

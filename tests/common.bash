@@ -154,3 +154,15 @@ as_user() {
 			--inh-caps=-all -- sh -c "exec \"\$@\"" sh "$@"
 	' bash "$ACLDIR" "$OVDIR" "$tun" "$user" "$@"
 }
+
+# --- a clean tree -------------------------------------------------------------
+# src_snapshot DIR: the tracked files of $ROOT as they are in the work tree
+# (what make dist packs), committed into a new git repository at DIR: a clean
+# tree for make dist and dpkg-buildpackage, whatever state $ROOT is in.
+src_snapshot() {
+	mkdir -p "$1"
+	git -C "$ROOT" ls-files -z | tar -C "$ROOT" --null -T - -cf - | tar -C "$1" -xf -
+	git -C "$1" -c init.defaultBranch=main init -q
+	git -C "$1" add -A
+	git -C "$1" -c user.name=test -c user.email=test@invalid commit -qm snapshot
+}

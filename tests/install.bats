@@ -4,7 +4,8 @@
 # network namespace against the installed helper at its installed path.
 #
 # make runs in a copy of the source tree (others build in the real one);
-# the copy keeps the timestamps, so nothing is rebuilt if the tree is built.
+# the copy keeps the timestamps and build/paths, so nothing is rebuilt if
+# the tree is built.
 # To run the installed tree where it belongs, a private mount namespace puts
 # DESTDIR/usr/local at /usr/local and $ACLDIR at /etc/bridge-helper: the
 # library's compiled-in helper path and the helper's system ACL are then the
@@ -18,7 +19,8 @@ setup_file() {
 	T="$(mktemp -d /tmp/bh-inst.XXXXXX)"
 	chmod 755 "$T"
 	mkdir "$T/src"
-	tar -C "$ROOT" --exclude=./.git --exclude=./build --warning=no-file-changed \
+	tar -C "$ROOT" --exclude=./.git --exclude=./build/fuzz --exclude=./build/distcheck \
+		--warning=no-file-changed \
 		-cf - . | tar -C "$T/src" -xf -
 	make -s -C "$T/src" install DESTDIR="$T/root" PREFIX=/usr/local >"$T/make.log" 2>&1 ||
 		{ cat "$T/make.log" >&3; return 1; }
@@ -141,7 +143,8 @@ build_example() {   # build_example OUT [dynamic|static]
 @test "make install: files, modes, owners; the helper is neither setuid nor capable" {
 	[ "$(perm "$R$P/libexec/bridge-helper")" = "755 root:root" ]
 	[ "$(perm "$R$P/bin/bridge-helper-run")" = "755 root:root" ]
-	[ "$(perm "$R$P/lib/libbridge-helper.so.1")" = "755 root:root" ]
+	[ "$(perm "$R$P/lib/libbridge-helper.so.1.1.0")" = "755 root:root" ]
+	[ "$(readlink "$R$P/lib/libbridge-helper.so.1")" = libbridge-helper.so.1.1.0 ]
 	[ "$(readlink "$R$P/lib/libbridge-helper.so")" = libbridge-helper.so.1 ]
 	[ "$(perm "$R$P/lib/libbridge-helper.a")" = "644 root:root" ]
 	[ "$(perm "$R$P/include/bridge-helper.h")" = "644 root:root" ]
@@ -151,8 +154,20 @@ build_example() {   # build_example OUT [dynamic|static]
 		[ "$(perm "$R$P/share/man/$m")" = "644 root:root" ]
 	done
 	[ "$(perm "$R/etc/bridge-helper/bridge.conf.example")" = "644 root:root" ]
-	# No ACL is installed: without one, everything is denied.
-	[ ! -e "$R/etc/bridge-helper/bridge.conf" ]
+	[ "$(perm "$R/etc/bridge-helper/bridge.conf")" = "644 root:root" ]
+	[ "$(perm "$R/etc/bridge-helper/bridge.d")" = "755 root:root" ]
+	# Nothing else: every file and link, listed.
+	run bash -c "cd '$R' && find . ! -type d | sort"
+	[ "$output" = "$(printf '%s\n' ./etc/bridge-helper/bridge.conf \
+		./etc/bridge-helper/bridge.conf.example ./usr/local/bin/bridge-helper-run \
+		./usr/local/include/bridge-helper.h ./usr/local/lib/libbridge-helper.a \
+		./usr/local/lib/libbridge-helper.so ./usr/local/lib/libbridge-helper.so.1 \
+		./usr/local/lib/libbridge-helper.so.1.1.0 \
+		./usr/local/lib/pkgconfig/bridge-helper.pc ./usr/local/libexec/bridge-helper \
+		./usr/local/share/man/man1/bridge-helper-run.1 \
+		./usr/local/share/man/man3/libbridge-helper.3 \
+		./usr/local/share/man/man5/bridge.conf.5 \
+		./usr/local/share/man/man8/bridge-helper.8)" ]
 	# No privilege anywhere: no setuid/setgid file, no file capability.
 	run find "$R" -perm /6000
 	[ "$output" = "" ]
@@ -164,6 +179,49 @@ build_example() {   # build_example OUT [dynamic|static]
 	[[ "$output" == "bridge-helper 0.1.0"* ]]
 	run "$R$P/bin/bridge-helper-run" --help
 	[[ "$output" == *"Default helper: /usr/local/libexec/bridge-helper"* ]]
+}
+
+@test "the installed bridge.conf allows nothing, lints clean and reads bridge.d/*.conf" {
+	local conf="$R/etc/bridge-helper/bridge.conf" helper="$R$P/libexec/bridge-helper"
+	run "$helper" --lint "$conf"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$conf: 0 errors, 0 warnings" ]
+	run nsx "$helper" --check --acl="$conf" --br=br0 --user=bhu1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"user bhu1 (uid $(id -u bhu1)) on br0: denied: no rule matches"* ]]
+	# It points at the example and the man page, and says where it is.
+	grep -qx '# /etc/bridge-helper/bridge.conf -- .*' "$conf"
+	grep -q '/etc/bridge-helper/bridge.conf.example' "$conf"
+	grep -q 'bridge.conf(5)' "$conf"
+	tree_copy conf
+	echo 'allow br0 user=bhu1' >"$T/conf/etc/bridge-helper/bridge.d/lab.conf"
+	run nsx "$helper" --check --acl="$T/conf/etc/bridge-helper/bridge.conf" --br=br0 --user=bhu1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"on br0: allowed by $T/conf/etc/bridge-helper/bridge.d/lab.conf:1"* ]]
+}
+
+@test "make install keeps an existing bridge.conf; make uninstall removes what it installed" {
+	tree_copy un
+	local conf="$T/un/etc/bridge-helper/bridge.conf"
+	echo 'allow br0' >"$conf"
+	run make -s -C "$T/src" install DESTDIR="$T/un" PREFIX=/usr/local
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"install: $conf exists: kept"* ]]
+	[ "$(cat "$conf")" = "allow br0" ]
+	# A changed bridge.conf stays, and so does the directory holding it.
+	run make -s -C "$T/src" uninstall DESTDIR="$T/un" PREFIX=/usr/local
+	[ "$status" -eq 0 ]
+	[ "$output" = "uninstall: $conf was changed: kept" ]
+	run find "$T/un" ! -type d
+	[ "$output" = "$conf" ]
+	# The default one goes, and with it bridge.d/ and the directory; only
+	# the shared directories (bin, lib, share/man/man1 ...) stay, empty.
+	rm -rf "$T/un" && tree_copy un
+	run make -s -C "$T/src" uninstall DESTDIR="$T/un" PREFIX=/usr/local
+	[ "$status" -eq 0 ]
+	run find "$T/un" ! -type d
+	[ "$output" = "" ]
+	[ ! -e "$T/un/etc/bridge-helper" ]
 }
 
 @test "the shared library exports only the bh_ API, with its soname" {
