@@ -70,7 +70,8 @@ ifneq ($(wildcard $(shell $(CC) -print-file-name=libcap-ng.a)),)
 LIBCAPNG_HELPER := -Wl,-Bstatic $(LIBCAPNG) -Wl,-Bdynamic
 endif
 
-ACL_SRCS    := acl.c acl_parse.c acl_scan.c acl_file.c
+ACL_SRCS    := acl.c acl_file.c acl_scan.c acl_parse.c acl_names.c acl_rules.c \
+               acl_lint.c acl_decide.c acl_diag.c
 HELPER_OBJS := helper.o args.o priv.o core.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo \
                client_service.lo client_op.lo client_svc.lo svcmsg.lo
@@ -170,8 +171,10 @@ clean-service:
 	rm -f tests/test_svc
 
 # --- tests -----------------------------------------------------------------
+# --wrap: NSS failures on demand (tests/unit_acl.c).
 tests/unit_acl: tests/unit_acl.c $(ACL_SRCS) acl.h acl_int.h tests/tap.h
-	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/unit_acl.c $(ACL_SRCS) $(ALL_LDFLAGS) \
+	    -Wl,--wrap=getpwnam_r -Wl,--wrap=getgrnam_r
 tests/test_client: tests/test_client.c libbridge-helper.a bridge-helper.h tests/tap.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/test_client.c libbridge-helper.a \
 	    $(ALL_LDFLAGS) -lpthread

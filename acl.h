@@ -10,6 +10,10 @@
 #define ACL_MAX_LINE   1024  /* bytes per line, newline excluded */
 #define ACL_MAX_DEPTH  8     /* include nesting */
 #define ACL_MAX_FILES  256   /* files read in total, main one included */
+#define ACL_QUEUES_MAX 256   /* a `queues` bound: 1..256, as --queues */
+/* The queue bound when no `queues` rule matches: one, as qemu-bridge-helper
+ * hands out (bridge.conf(5) says why). */
+#define ACL_QUEUES_DEFAULT 1
 
 enum acl_severity { ACL_SEV_ERROR, ACL_SEV_WARNING };
 
@@ -40,13 +44,35 @@ struct acl_opts {
 	 * on a bridge not in the list gives ACL_NOMATCH (fail closed). Ignored
 	 * with WARNINGS: --lint needs every rule. The list is copied. */
 	const char *const *only;
+	/* Read only: look no user or group name up (no NSS) until the caller
+	 * calls acl_resolve(), e.g. once it has given up a privilege it read
+	 * the files with. Until then the policy matches nothing. */
+	bool defer_names;
+	/* The files are read with more than the caller's rights (setuid root,
+	 * CAP_DAC_READ_SEARCH): each is opened with O_PATH, checked, and only
+	 * then opened for reading, through /proc/self/fd (the same inode), so
+	 * that no device, FIFO or socket is ever opened whatever a path leads
+	 * to. Needs /proc. */
+	bool privileged;
+	/* NULL, or words appended to a "cannot open" error that was EACCES
+	 * (the caller knows why it lacked the right, and the fix). */
+	const char *eacces_hint;
 };
 
 /* Parse PATH and everything it includes. Always sets *OUT to a policy (maybe
  * empty) that the caller frees with acl_free(). Returns the number of errors
- * reported (0: the policy is usable; >0: the caller must deny), or -ENOMEM. */
+ * reported (0: the policy is usable; >0: the caller must deny), or -ENOMEM.
+ *
+ * User and group names are looked up once each, when reading is over: a
+ * name that does not exist makes its rules match nobody (a warning); a
+ * lookup that fails is an error. */
 int acl_load(const char *path, const struct acl_opts *opts, struct acl **out,
 	     acl_report_fn report, void *ctx);
+
+/* After a load with acl_opts.defer_names: look the names up, and make the
+ * policy usable. Returns as acl_load() does, counting the load's errors
+ * too (a policy with errors looks nothing up). Once only. */
+int acl_resolve(struct acl *acl, acl_report_fn report, void *ctx);
 
 /* Parse an in-memory file named NAME (for fuzzing and unit tests). `include`
  * lines are parsed and resolved against dirname(NAME) as in acl_load(). */
@@ -80,6 +106,16 @@ struct acl_where {
 	unsigned line;
 };
 
+/* A file or directory on the way to a rule, as fstat() saw it when it was
+ * read: whose mode keeps some callers from reading that rule's file. */
+struct acl_access {
+	const char *path;      /* NULL: none; points into the struct acl */
+	bool dir;              /* a directory (search permission), or the file */
+	unsigned mode;         /* permission bits, e.g. 0640 */
+	uid_t uid;
+	gid_t gid;
+};
+
 struct acl_decision {
 	enum acl_result result;
 	struct acl_where rule;        /* first matching deny, else first allow */
@@ -89,12 +125,31 @@ struct acl_decision {
 	bool has_sndbuf;              /* a `sndbuf` rule matched */
 	int sndbuf;                   /* the last matching sndbuf rule's bytes */
 	struct acl_where sndbuf_rule;
+	bool has_queues;              /* a `queues` rule matched */
+	unsigned max_queues;          /* the smallest matching bound, else
+				       * ACL_QUEUES_DEFAULT (always 1..256) */
+	struct acl_where queues_rule;
+	/* ACL_NOMATCH only: the first allow that matched the caller but is in
+	 * a file the caller could not have read (file NULL: none), and the
+	 * file or directory whose mode says so. */
+	struct acl_where unreached;
+	struct acl_access unreached_by;
 };
 
-/* Decide for BRIDGE (the device's own name). Pure. Fails closed: a policy
+/* Decide for BRIDGE (the device's own name). Pure.
+ *
+ * Each rule reaches the callers who could read its file, as the kernel
+ * would decide from the modes seen when it was read (the file's read bit,
+ * the search bit of each directory named on its path, and so for each
+ * file that included it; root always): `allow` and `sndbuf` rules reach
+ * only those; `deny` and `limit` rules reach everyone, as they only take
+ * away; a `queues` rule a caller cannot reach may lower its bound, never
+ * raise it above ACL_QUEUES_DEFAULT. bridge.conf(5) says why.
+ *
+ * Fails closed: a policy
  * whose load reported any error (or ENOMEM), a NULL policy or caller, an
  * invalid BRIDGE name and, when loaded with acl_opts.only, a BRIDGE not in
- * that list all give ACL_NOMATCH. */
+ * that list all give ACL_NOMATCH (with max_queues ACL_QUEUES_DEFAULT). */
 void acl_decide(const struct acl *acl, const char *bridge,
 		const struct acl_caller *who, struct acl_decision *out);
 

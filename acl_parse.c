@@ -1,23 +1,31 @@
-/* acl_parse: the grammar of bridge.conf(5) and its diagnostics.
+/* acl_parse: the grammar of one line of bridge.conf(5). One job: say what
+ * a line is -- a rule, an include request, or nothing (blank, a comment,
+ * an error) -- in a record (struct acl_rec) for the line layer
+ * (acl_scan.c), which stores the rules and hands include requests up to
+ * the file layer. It reads nothing and stores nothing itself.
  *
  * A line is tokenized on spaces and tabs; every message carries
  * file:line:col and quotes the offending token safely (acl_quote). A name
- * that is too long is an error, never truncated. Rules go to the policy
- * (acl.c); `include` lines to acl_file.c. Lines come from acl_scan.c,
- * which reads the common shapes itself and hands over the rest.
+ * that is too long is an error, never truncated. User and group names go
+ * to acl_names.c, which resolves them when reading is over.
  */
 #include "acl_int.h"
 
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 static const char *const acl_kind_name[] = {
 	[ACL_K_ALLOW] = "allow", [ACL_K_DENY] = "deny",
 	[ACL_K_LIMIT] = "limit", [ACL_K_SNDBUF] = "sndbuf",
+	[ACL_K_QUEUES] = "queues",
+};
+
+/* The number after the bridge of `limit`, `sndbuf` and `queues`. */
+static const struct acl_value {
+	const char *what;
+	unsigned long long min, max;
+} acl_values[] = {
+	[ACL_K_LIMIT] = { "limit", 0, ACL_LIMIT_MAX },
+	[ACL_K_SNDBUF] = { "sndbuf bytes", 1, INT_MAX },
+	[ACL_K_QUEUES] = { "queues", 1, ACL_QUEUES_MAX },
 };
 
 struct acl_tok {
@@ -31,98 +39,7 @@ struct acl_line {
 	size_t len, pos;
 };
 
-struct acl_quoted {
-	char s[2 + ACL_QUOTE_MAX * 4 + 4];
-};
-
-/* ---- diagnostics ------------------------------------------------------ */
-
-void acl_diag(struct acl_parser *p, enum acl_severity sev, const char *file,
-	      unsigned line, unsigned col, const char *fmt, ...)
-{
-	char msg[ACL_MSG_MAX];
-	va_list ap;
-
-	if (sev == ACL_SEV_ERROR) {
-		if (p->errors < INT_MAX)
-			p->errors++;
-	} else if (!p->opts->warnings) {
-		return;
-	}
-	if (!p->report)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->report(p->ctx, sev, file, line, col, msg);
-}
-
-/* An error about the file PATH itself, not about a column: at the include
- * line that asked for it (message prefixed by PATH), or at line 0 of PATH
- * for the main file. */
-void acl_file_err(struct acl_parser *p, const struct acl_inc *at,
-		  const char *path, const char *fmt, ...)
-{
-	char msg[ACL_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (at)
-		acl_err(p, at->file, 0, "%s: %s", path, msg);
-	else
-		acl_diag(p, ACL_SEV_ERROR, path, 0, 0, "%s", msg);
-}
-
-/* 'TOKEN' for a message: control and non-ASCII bytes as \xNN, long
- * tokens shortened with "..." (a message may be shortened, a name never). */
-static const char *acl_quote(struct acl_quoted *q, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	q->s[o++] = '\'';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == ACL_QUOTE_MAX) {
-			memcpy(q->s + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f) {
-			q->s[o++] = '\\';
-			q->s[o++] = 'x';
-			q->s[o++] = hex[c >> 4];
-			q->s[o++] = hex[c & 0xf];
-		} else {
-			q->s[o++] = (char)c;
-		}
-	}
-	q->s[o++] = '\'';
-	q->s[o] = '\0';
-	return q->s;
-}
-
 /* ---- tokens ----------------------------------------------------------- */
-
-/* Strict decimal: digits only, MIN..MAX. */
-static bool acl_parse_num(const char *s, unsigned long long min,
-			  unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
 
 static bool acl_tok_is(const struct acl_tok *t, const char *word)
 {
@@ -179,14 +96,13 @@ static int acl_parse_bridge(struct acl_parser *p, const struct acl_file *f,
 	return 0;
 }
 
-/* The number after the bridge of `limit` and `sndbuf`. */
+/* The number after the bridge (acl_values). */
 static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 			   struct acl_line *l, struct acl_rule *r, unsigned *col)
 {
-	bool limit = r->kind == ACL_K_LIMIT;
-	unsigned long long min = limit ? 0 : 1;
-	unsigned long long max = limit ? ACL_LIMIT_MAX : INT_MAX;
-	const char *what = limit ? "limit" : "sndbuf bytes";
+	unsigned long long min = acl_values[r->kind].min;
+	unsigned long long max = acl_values[r->kind].max;
+	const char *what = acl_values[r->kind].what;
 	char buf[ACL_MAX_LINE + 1];
 	struct acl_quoted q;
 	struct acl_tok t;
@@ -196,7 +112,7 @@ static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 		return -1;
 	}
 	acl_tok_str(&t, buf);
-	if (!acl_parse_num(buf, min, max, &r->value)) {
+	if (!acl_number(buf, min, max, &r->value)) {
 		acl_err(p, f, t.col, "invalid %s %s (expected %llu..%llu)", what,
 			acl_quote(&q, t.s, t.len), min, max);
 		return -1;
@@ -205,114 +121,47 @@ static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 	return 0;
 }
 
-/* Resolve a user or group: 0 and *ID; 1 bad number; 2 unknown name;
- * -errno when the lookup itself failed. */
-static int acl_lookup(bool group, const char *name, unsigned long long *id)
+/* The value V of user= or group=: a number is the id; a name is kept in
+ * the names table (acl_names.c), resolved when reading is over. */
+static int acl_parse_id(struct acl_parser *p, const struct acl_file *f,
+			bool group, const struct acl_tok *v, struct acl_rule *r)
 {
-	long hint = sysconf(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
-	size_t size = hint > 0 ? (size_t)hint : 1024;
-
-	if (strspn(name, "0123456789") == strlen(name))
-		return acl_parse_num(name, 0, ACL_ID_MAX, id) ? 0 : 1;
-	for (;;) {
-		acl_autofree char *buf = malloc(size);
-		struct passwd pw, *pwp = NULL;
-		struct group gr, *grp = NULL;
-		int rc;
-
-		if (!buf)
-			return -ENOMEM;
-		if (group)
-			rc = getgrnam_r(name, &gr, buf, size, &grp);
-		else
-			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): BUF is acl_autofree; clang-analyzer does not model cleanup attributes */
-			rc = getpwnam_r(name, &pw, buf, size, &pwp);
-		if (rc == ERANGE && size < ACL_NSS_BUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (rc)
-			return -rc;
-		if (!grp && !pwp)
-			return 2;
-		*id = group ? grp->gr_gid : pwp->pw_uid;
-		return 0;
-	}
-}
-
-/* acl_lookup() of S (LEN <= ACL_MAX_LINE bytes), remembering the answers
- * for the short names: a large file names the same few users and groups
- * again and again. Lookup failures (< 0) are not remembered. */
-int acl_lookup_cached(struct acl_parser *p, bool group, const char *s,
-		      size_t len, unsigned long long *id)
-{
-	char name[ACL_MAX_LINE + 1];
-	struct acl_idcache *e;
-	int rc;
-
-	for (unsigned i = 0; len < ACL_IDCACHE_NAME && i < p->nids; i++) {
-		e = &p->ids[i];
-		if (e->group == group && e->len == len && memcmp(e->name, s, len) == 0) {
-			*id = e->id;
-			return e->rc;
-		}
-	}
-	memcpy(name, s, len);
-	name[len] = '\0';
-	rc = acl_lookup(group, name, id);
-	if (rc < 0 || len >= ACL_IDCACHE_NAME)
-		return rc;
-	e = &p->ids[p->next_id];
-	p->next_id = (p->next_id + 1) % ACL_IDCACHE;
-	if (p->nids < ACL_IDCACHE)
-		p->nids++;
-	*e = (struct acl_idcache){
-		.group = group, .rc = rc, .len = len, .id = rc == 0 ? *id : 0,
-	};
-	memcpy(e->name, s, len);
-	return rc;
-}
-
-static int acl_resolve(struct acl_parser *p, const struct acl_file *f,
-		       bool group, const struct acl_tok *v,
-		       struct acl_subject *who)
-{
-	const char *what = group ? "group" : "user";
+	struct acl_subject *who = &r->who;
 	unsigned long long id = 0;
+	char buf[ACL_MAX_LINE + 1];
 	struct acl_quoted q;
-	int rc;
+	uint32_t ref = 0;
+	bool named;
 
-	rc = acl_lookup_cached(p, group, v->s, v->len, &id);
-	if (rc == -ENOMEM) {
-		acl_nomem(p);
-		return -1;
-	}
-	if (rc == 1)
+	acl_tok_str(v, buf);
+	named = strspn(buf, "0123456789") != v->len;
+	if (!named && !acl_number(buf, 0, ACL_ID_MAX, &id)) {
 		acl_err(p, f, v->col, "invalid %s %s (expected 0..%llu)",
 			group ? "gid" : "uid", acl_quote(&q, v->s, v->len),
 			ACL_ID_MAX);
-	else if (rc == 2)
-		acl_err(p, f, v->col, "unknown %s %s", what,
-			acl_quote(&q, v->s, v->len));
-	else if (rc < 0)
-		acl_err(p, f, v->col, "cannot look up %s %s: %s", what,
-			acl_quote(&q, v->s, v->len), strerror(-rc));
-	if (rc)
+		return -1;
+	}
+	if (named && acl_name_ref(p, group, v->s, v->len, f, v->col, &ref) < 0)
 		return -1;
 	if (group) {
 		who->has_gid = true;
-		who->gid = (gid_t)id;
+		who->gid_named = named;
+		who->gid = named ? (gid_t)ref : (gid_t)id;
+		r->gcol = (unsigned short)v->col;
 	} else {
 		who->has_uid = true;
-		who->uid = (uid_t)id;
+		who->uid_named = named;
+		who->uid = named ? (uid_t)ref : (uid_t)id;
+		r->ucol = (unsigned short)v->col;
 	}
 	return 0;
 }
 
 /* user=NAME|UID or group=NAME|GID */
 static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
-			     const struct acl_tok *t, struct acl_subject *who)
+			     const struct acl_tok *t, struct acl_rule *r)
 {
+	const struct acl_subject *who = &r->who;
 	const char *eq = memchr(t->s, '=', t->len);
 	struct acl_quoted q;
 	struct acl_tok v;
@@ -343,16 +192,18 @@ static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
 		acl_err(p, f, v.col, "missing value after %s=", group ? "group" : "user");
 		return -1;
 	}
-	return acl_resolve(p, f, group, &v, who);
+	return acl_parse_id(p, f, group, &v, r);
 }
 
-/* allow|deny|limit|sndbuf NAME|all [N] [user=...] [group=...] */
+/* allow|deny|limit|sndbuf|queues NAME|all [N] [user=...] [group=...]: the rule in
+ * *REC, unless the line has an error. */
 static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 			   struct acl_line *l, const struct acl_tok *kw,
-			   enum acl_kind kind)
+			   enum acl_kind kind, struct acl_rec *rec)
 {
 	struct acl_rule r = {
 		.kind = kind, .where = { f->name, f->line }, .col = kw->col,
+		.reach = f->reach,
 	};
 	unsigned vcol = 0;
 	struct acl_tok t;
@@ -364,25 +215,24 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 	}
 	if (acl_parse_bridge(p, f, &t, &r) < 0)
 		return;
-	if ((kind == ACL_K_LIMIT || kind == ACL_K_SNDBUF) &&
+	if (kind != ACL_K_ALLOW && kind != ACL_K_DENY &&
 	    acl_parse_value(p, f, l, &r, &vcol) < 0)
 		return;
 	while (acl_next(l, &t))
-		if (acl_parse_subject(p, f, &t, &r.who) < 0)
+		if (acl_parse_subject(p, f, &t, &r) < 0)
 			return;
 	if (kind == ACL_K_LIMIT && r.value == 0)
 		acl_warn(p, f, vcol, "limit 0 forbids every TAP");
-	if (acl_wanted(p->acl, r.all, r.bridge, strlen(r.bridge)))
-		acl_add_rule(p, &r);
+	rec->kind = ACL_REC_RULE;
+	rec->rule = r;
 }
 
 /* ---- lines ------------------------------------------------------------ */
 
-/* include PATH|GLOB */
+/* include PATH|GLOB: the request in *REC, for the file layer. */
 static void acl_parse_include(struct acl_parser *p, const struct acl_file *f,
-			      struct acl_line *l)
+			      struct acl_line *l, struct acl_rec *rec)
 {
-	char rel[ACL_MAX_LINE + 1];
 	struct acl_tok t, extra;
 	struct acl_quoted q;
 
@@ -396,8 +246,10 @@ static void acl_parse_include(struct acl_parser *p, const struct acl_file *f,
 			acl_quote(&q, extra.s, extra.len));
 		return;
 	}
-	acl_tok_str(&t, rel);
-	acl_include(p, f, t.col, rel);
+	rec->kind = ACL_REC_INCLUDE;
+	rec->path = t.s;
+	rec->len = t.len;
+	rec->col = t.col;
 }
 
 /* Warn about a '#' glued to a token: it does not start a comment. */
@@ -413,16 +265,17 @@ static void acl_check_hash(struct acl_parser *p, const struct acl_file *f,
 }
 
 void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
-		    const char *s, size_t len)
+		    const char *s, size_t len, struct acl_rec *rec)
 {
 	static const enum acl_kind kinds[] = {
-		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF,
+		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES,
 	};
 	struct acl_line l = { s, len, 0 };
 	struct acl_quoted q;
 	struct acl_tok kw;
 	const char *nul;
 
+	rec->kind = ACL_REC_NONE;
 	if (len > ACL_MAX_LINE) {
 		acl_err(p, f, ACL_MAX_LINE + 1, "line too long (max %d bytes)",
 			ACL_MAX_LINE);
@@ -438,12 +291,12 @@ void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
 	acl_check_hash(p, f, s, len);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (acl_tok_is(&kw, acl_kind_name[kinds[i]])) {
-			acl_parse_rule(p, f, &l, &kw, kinds[i]);
+			acl_parse_rule(p, f, &l, &kw, kinds[i], rec);
 			return;
 		}
 	}
 	if (acl_tok_is(&kw, "include"))
-		acl_parse_include(p, f, &l);
+		acl_parse_include(p, f, &l, rec);
 	else
 		acl_err(p, f, kw.col, "unknown keyword %s", acl_quote(&q, kw.s, kw.len));
 }

@@ -1,5 +1,9 @@
-/* acl_scan: cut a chunk of a file into lines, and read the common ones in
- * one pass (the fast path); every other line goes to acl_parse_line().
+/* acl_scan: the line layer. One job: cut a chunk of a file into lines and
+ * read each: the common ones in one pass here (the fast path), every other
+ * one through the grammar (acl_parse_line()). Rules go to the store
+ * (acl_rules.c); a line asking for an include ends the scan, and its
+ * request goes back to the file layer (acl_file.c), which reads the
+ * included files and then scans on.
  *
  * A large file (100,000 lines of `allow NAME`) must cost little more than a
  * small one, so a common line costs about 70 instructions here (measured
@@ -68,22 +72,82 @@ static const char *acl_fast_end(const char *s, const char *c)
 	return n > ACL_MAX_LINE ? NULL : c + 1;
 }
 
-/* Keep the rule the fast path read, if the policy wants it. */
+/* A user= or group= value the fast path read: S (LEN bytes) at column COL
+ * of its line; NAMED unless all digits (then ID). */
+struct acl_fast_id {
+	const char *s;
+	size_t len;
+	unsigned col;
+	bool named;
+	unsigned long long id;
+};
+
+/* The value at V..END (plain bytes) as a number or a name: false when a
+ * number is out of range (the general path reports it). */
+static bool acl_fast_value(const char *v, const char *end, const char *line,
+			   struct acl_fast_id *out)
+{
+	unsigned long long id = 0;
+
+	*out = (struct acl_fast_id){
+		.s = v, .len = (size_t)(end - v), .col = (unsigned)(v - line) + 1,
+	};
+	for (const char *c = v; c < end; c++) {
+		if (*c < '0' || *c > '9') {
+			out->named = true;
+			return true;
+		}
+		id = 10 * id + (unsigned)(*c - '0');
+		if (id > ACL_ID_MAX)
+			return false;
+	}
+	out->id = id;
+	return true;
+}
+
+/* Subject WHO's user (GROUP: group) from the fast path's ID. */
+static int acl_fast_who(struct acl_parser *p, const struct acl_file *f,
+			bool group, const struct acl_fast_id *id,
+			struct acl_rule *r)
+{
+	uint32_t ref = 0;
+
+	if (id->named && acl_name_ref(p, group, id->s, id->len, f, id->col, &ref) < 0)
+		return -1;
+	if (group) {
+		r->who.has_gid = true;
+		r->who.gid_named = id->named;
+		r->who.gid = id->named ? (gid_t)ref : (gid_t)id->id;
+		r->gcol = (unsigned short)id->col;
+	} else {
+		r->who.has_uid = true;
+		r->who.uid_named = id->named;
+		r->who.uid = id->named ? (uid_t)ref : (uid_t)id->id;
+		r->ucol = (unsigned short)id->col;
+	}
+	return 0;
+}
+
+/* Keep the rule the fast path read, if the policy wants it. Its names go
+ * to the names table even if it does not (a lookup that fails anywhere
+ * must still count). UID and GID: NULL, or the values read. */
 __attribute__((noinline))
 static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
 			 enum acl_kind kind, const char *name, size_t len,
-			 unsigned col, const struct acl_subject *who)
+			 unsigned col, const struct acl_fast_id *uid,
+			 const struct acl_fast_id *gid)
 {
 	bool all = len == 3 && memcmp(name, "all", 3) == 0;
 	struct acl_rule r = {
 		.kind = kind, .all = all, .where = { f->name, f->line },
-		.col = col,
+		.col = col, .reach = f->reach,
 	};
 
+	if ((uid && acl_fast_who(p, f, false, uid, &r) < 0) ||
+	    (gid && acl_fast_who(p, f, true, gid, &r) < 0))
+		return;
 	if (!acl_wanted(p->acl, all, name, len))
 		return;
-	if (who)
-		r.who = *who;
 	if (!all)
 		memcpy(r.bridge, name, len);
 	acl_add_rule(p, &r);
@@ -94,13 +158,14 @@ static void acl_fast_add(struct acl_parser *p, const struct acl_file *f,
  * (acl_plain). Returns the byte after its '\n', or NULL: the general path
  * then parses the line again and reports what is wrong. So the fast path
  * never reports, and accepts only what the general path would accept, the
- * same way. The line ends with a '\n' (acl_parse_lines), where every scan
- * below stops. */
+ * same way; nothing is kept before the whole line is read. The line ends
+ * with a '\n' (acl_scan_lines), where every scan below stops. */
 __attribute__((noinline))
 static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 				 const char *s)
 {
-	struct acl_subject who = { .has_uid = false };
+	struct acl_fast_id ids[2];                 /* user, group */
+	bool has[2] = { false, false };
 	const char *c = s, *name;
 	enum acl_kind kind;
 	unsigned col;
@@ -131,9 +196,8 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 	    (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
 		return NULL;
 	for (;;) {
-		unsigned long long id = 0;
 		const char *v;
-		bool group;
+		int group;
 
 		if (!acl_blank(*c))
 			break;                  /* '\n', "\r\n" or not ours */
@@ -141,11 +205,11 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 			c++;
 		if (c[0] == 'u' && c[1] == 's' && c[2] == 'e' && c[3] == 'r' &&
 		    c[4] == '=') {
-			group = false;
+			group = 0;
 			v = c + 5;
 		} else if (c[0] == 'g' && c[1] == 'r' && c[2] == 'o' && c[3] == 'u' &&
 			   c[4] == 'p' && c[5] == '=') {
-			group = true;
+			group = 1;
 			v = c + 6;
 		} else {
 			break;                  /* '\n', "\r\n", '#' or not ours */
@@ -153,17 +217,10 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 		c = v;
 		while (acl_plain[(unsigned char)*c])
 			c++;
-		if (c == v || (size_t)(c - s) > ACL_MAX_LINE ||
-		    (group ? who.has_gid : who.has_uid) ||
-		    acl_lookup_cached(p, group, v, (size_t)(c - v), &id) != 0)
+		if (c == v || (size_t)(c - s) > ACL_MAX_LINE || has[group] ||
+		    !acl_fast_value(v, c, s, &ids[group]))
 			return NULL;
-		if (group) {
-			who.has_gid = true;
-			who.gid = (gid_t)id;
-		} else {
-			who.has_uid = true;
-			who.uid = (uid_t)id;
-		}
+		has[group] = true;
 	}
 	if (*c == '#' && !acl_blank(c[-1]))
 		return NULL;                    /* glued: part of a word */
@@ -172,7 +229,8 @@ static const char *acl_fast_full(struct acl_parser *p, const struct acl_file *f,
 	else
 		c = acl_fast_end(s, c);
 	if (c)
-		acl_fast_add(p, f, kind, name, len, col, &who);
+		acl_fast_add(p, f, kind, name, len, col, has[0] ? &ids[0] : NULL,
+			     has[1] ? &ids[1] : NULL);
 	return c;
 }
 
@@ -188,7 +246,7 @@ static inline uint32_t acl_word(const char *s)
 /* The commonest lines, inline and with nothing to spill: `allow|deny NAME`
  * alone (one space, a plain NAME not starting with '.', then '\n') and a
  * blank line. Anything else goes to acl_fast_full(). Reads the 4 bytes at
- * S even when the line is shorter (see acl_parse_lines). */
+ * S even when the line is shorter (see acl_scan_lines). */
 static inline const char *acl_fast_line(struct acl_parser *p,
 					const struct acl_file *f, const char *s)
 {
@@ -217,18 +275,41 @@ static inline const char *acl_fast_line(struct acl_parser *p,
 		return acl_fast_full(p, f, s);
 	if (!p->acl->filtered || acl_wanted(p->acl, false, name, len) ||
 	    (len == 3 && name[0] == 'a' && name[1] == 'l' && name[2] == 'l'))
-		acl_fast_add(p, f, kind, name, len, 1, NULL);
+		acl_fast_add(p, f, kind, name, len, 1, NULL, NULL);
 	return c + 1;
 }
 
-void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
-		     const char *buf, size_t len)
+/* A line the fast path does not read, at S (its '\n' before END): through
+ * the grammar; a rule is stored, an include request left in *INC. Returns
+ * the byte after the line. Out of line: the loop below stays small. */
+__attribute__((noinline))
+static const char *acl_slow_line(struct acl_parser *p, const struct acl_file *f,
+				 const char *s, const char *end,
+				 struct acl_rec *inc)
+{
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	acl_parse_line(p, f, s, n, inc);
+	if (inc->kind == ACL_REC_RULE) {
+		if (acl_wanted(p->acl, inc->rule.all, inc->rule.bridge,
+			       strlen(inc->rule.bridge)))
+			acl_add_rule(p, &inc->rule);
+		inc->kind = ACL_REC_NONE;
+	}
+	return nl ? nl + 1 : end;
+}
+
+size_t acl_scan_lines(struct acl_parser *p, struct acl_file *f,
+		      const char *buf, size_t len, struct acl_rec *inc)
 {
 	const char *s = buf, *end = buf + len;
 
+	inc->kind = ACL_REC_NONE;
 	while (s < end && !p->nomem) {
-		const char *next, *nl;
-		size_t n;
+		const char *next;
 
 		f->line++;
 		next = acl_fast_line(p, f, s);
@@ -236,11 +317,9 @@ void acl_parse_lines(struct acl_parser *p, struct acl_file *f,
 			s = next;
 			continue;
 		}
-		nl = memchr(s, '\n', (size_t)(end - s));
-		n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		acl_parse_line(p, f, s, n);
-		s = nl ? nl + 1 : end;
+		s = acl_slow_line(p, f, s, end, inc);
+		if (inc->kind == ACL_REC_INCLUDE)
+			break;                  /* the file layer's, then on */
 	}
+	return (size_t)(s - buf);
 }

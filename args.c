@@ -120,8 +120,9 @@ int args_parse(int argc, char *const argv[], struct args *a,
 	if (seen.lint && (seen.br || seen.fd || seen.vnet || seen.queues ||
 			  seen.sndbuf || seen.user))
 		return fail(err, errlen, "--lint takes no other option but --acl");
-	if (seen.check && (seen.fd || seen.vnet || seen.queues))
-		return fail(err, errlen, "--check takes only --br, --acl, --user, --sndbuf");
+	if (seen.check && (seen.fd || seen.vnet))
+		return fail(err, errlen, "--check takes only --br, --acl, --user, "
+			    "--sndbuf, --queues");
 	if (seen.user && !seen.check)
 		return fail(err, errlen, "--user is only valid with --check");
 	if (seen.lint && seen.acl && a->lint_file)

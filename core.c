@@ -12,6 +12,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -86,8 +87,46 @@ static int system_error(struct run *r, int err, const char *what)
 
 /* ---- 1. policy -------------------------------------------------------------- */
 
+/* Who the file or directory X lets through, for a message: "only group
+ * kvm (file mode 0640)", "only root (directory /etc/x mode 0700)". */
+static void reach_of(const struct acl_access *x, char *buf, size_t n)
+{
+	unsigned bit = x->dir ? 1 : 4;
+	bool grp = x->mode & (bit << 3), oth = x->mode & bit;
+	struct group gr, *res = NULL;
+	char nss[4096], gname[64], what[PATH_MAX + 32];
+
+	if (getgrgid_r(x->gid, &gr, nss, sizeof(nss), &res) == 0 && res &&
+	    strlen(res->gr_name) < sizeof(gname))
+		snprintf(gname, sizeof(gname), "%s", res->gr_name);
+	else
+		snprintf(gname, sizeof(gname), "%u", (unsigned)x->gid);
+	if (x->dir)
+		snprintf(what, sizeof(what), "directory %s mode %04o", x->path, x->mode);
+	else
+		snprintf(what, sizeof(what), "file mode %04o", x->mode);
+	if (grp && !oth)
+		snprintf(buf, n, "only group %s (%s)", gname, what);
+	else if (!grp && oth)
+		snprintf(buf, n, "everyone but group %s (%s)", gname, what);
+	else
+		snprintf(buf, n, "only %s (%s)", x->uid == 0 ? "root" : "its owner",
+			 what);
+}
+
+/* A verdict's buffer: a file's path and a directory's, and words. */
+#define VERDICT_MAX (2 * PATH_MAX + 256)
+
 static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
 {
+	char reach[PATH_MAX + 160];
+
+	if (dec->result == ACL_NOMATCH && dec->unreached.file) {
+		reach_of(&dec->unreached_by, reach, sizeof(reach));
+		snprintf(buf, n, "denied: allow at %s:%u reaches %s",
+			 dec->unreached.file, dec->unreached.line, reach);
+		return buf;
+	}
 	if (dec->result == ACL_NOMATCH)
 		return "denied: no rule matches";
 	snprintf(buf, n, "%s by %s:%u", dec->result == ACL_ALLOWED ?
@@ -95,12 +134,41 @@ static const char *verdict(const struct acl_decision *dec, char *buf, size_t n)
 	return buf;
 }
 
-/* The door's policy for NAME, and the decision on it. CORE_OK when allowed. */
+/* Where the queue bound on DEC comes from, for a message. */
+static const char *queues_from(const struct acl_decision *dec, char *buf, size_t n)
+{
+	if (!dec->has_queues)
+		return "the default: no queues rule matches";
+	snprintf(buf, n, "queues at %s:%u", dec->queues_rule.file,
+		 dec->queues_rule.line);
+	return buf;
+}
+
+/* The administrator's bound on queues (bridge.conf(5) `queues`): a denial
+ * like the others, before any TAP exists. */
+static int queue_bound(struct run *r, const char *name)
+{
+	const struct acl_decision *dec = &r->dec;
+	char buf[PATH_MAX + 32], reason[PATH_MAX + 96];
+	const char *from;
+
+	if (r->req->queues <= dec->max_queues)
+		return CORE_OK;
+	from = queues_from(dec, buf, sizeof(buf));
+	fail(r, CORE_DENIED, "%s: %u queues asked, at most %u (%s)", name,
+	     r->req->queues, dec->max_queues, from);
+	snprintf(reason, sizeof(reason), "queues: %u asked, at most %u (%s)",
+		 r->req->queues, dec->max_queues, from);
+	return refuse(r, name, reason);
+}
+
+/* The door's policy for NAME, and the decision on it, queue bound
+ * included. CORE_OK when allowed. */
 static int decide(struct run *r, const char *name)
 {
 	struct acl_caller c = { r->who->uid, r->who->gid, r->who->groups,
 				r->who->ngroups };
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 
 	r->acl = r->pol->get(r->pol->ctx, name, r->res);
 	if (!r->acl) {
@@ -110,7 +178,7 @@ static int decide(struct run *r, const char *name)
 	}
 	acl_decide(r->acl, name, &c, &r->dec);
 	if (r->dec.result == ACL_ALLOWED)
-		return CORE_OK;
+		return queue_bound(r, name);
 	fail(r, CORE_DENIED, "%s: %s", name, verdict(&r->dec, buf, sizeof(buf)));
 	return refuse(r, name, verdict(&r->dec, buf, sizeof(buf)));
 }
@@ -275,7 +343,7 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 		struct core_result *res)
 {
 	struct run r;
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 	int s;
 
 	run_init(&r, req, who, pol, res, true);
@@ -325,6 +393,21 @@ static void say_sndbuf(const struct acl_decision *dec, int asked, char *out,
 		say(out, len, "sndbuf: kernel default\n");
 }
 
+/* "queues: at most N (set at FILE:LINE)" or "(default)"; with the number
+ * asked first when that is more. */
+static void say_queues(const struct acl_decision *dec, unsigned asked,
+		       char *out, size_t len)
+{
+	char asked_s[32] = "", from[PATH_MAX + 32] = "default";
+
+	if (asked > dec->max_queues)
+		snprintf(asked_s, sizeof(asked_s), "%u asked, ", asked);
+	if (dec->has_queues)
+		snprintf(from, sizeof(from), "set at %s:%u", dec->queues_rule.file,
+			 dec->queues_rule.line);
+	say(out, len, "queues: %sat most %u (%s)\n", asked_s, dec->max_queues, from);
+}
+
 /* Steps 1-3 as core_create() takes them, reporting each; stops where the
  * launch would stop, with its status. */
 int core_check(const struct core_req *req, const struct core_caller *who,
@@ -332,7 +415,7 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	       struct core_result *res)
 {
 	struct run r;
-	char buf[PATH_MAX + 64];
+	char buf[VERDICT_MAX];
 	int s, n = 0;
 
 	run_init(&r, req, who, pol, res, false);
@@ -343,6 +426,8 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		goto done;
 	say(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
 	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
+	if (r.dec.result == ACL_ALLOWED)
+		say_queues(&r.dec, req->queues, out, outlen);
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
 		say(out, outlen, "%s\n", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&

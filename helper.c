@@ -9,8 +9,12 @@
  *  3. The only privileged act before dropping privilege is opening
  *     /dev/net/tun (a fixed path; creates nothing). Then only CAP_NET_ADMIN
  *     is kept (none for --check/--lint), ids become the caller's, and the
- *     result is verified, not trusted (priv.c). The caller's name is looked
- *     up (NSS) only after the drop; only root's --check --user= before it.
+ *     result is verified, not trusted (priv.c) -- but for
+ *     CAP_DAC_READ_SEARCH, held only while the ACL files are read (no path
+ *     the caller chooses; nothing but checked regular files is opened) and
+ *     dropped, verified, before any name is looked up, anything decided or
+ *     created. NSS runs only after that; only root's --check --user=
+ *     before it.
  *  4. Every argument, the socket, the ACL decision and the bridge lookup are
  *     checked before any TAP exists. A refused request creates nothing.
  *  5. Any error in the ACL, anywhere, denies. --acl is refused when the
@@ -44,13 +48,15 @@
 #include "args.h"
 #include "core.h"
 #include "fdpass.h"
+#include "netlink.h"
 #include "priv.h"
 #include "tap.h"
 
 static const char usage_text[] =
 "usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--acl=FILE]\n"
 "                     --fd=N --br=BRIDGE\n"
-"       bridge-helper --check --br=BRIDGE [--user=NAME|UID] [--sndbuf=BYTES] [--acl=FILE]\n"
+"       bridge-helper --check --br=BRIDGE [--user=NAME|UID] [--queues=N]\n"
+"                     [--sndbuf=BYTES] [--acl=FILE]\n"
 "       bridge-helper --lint [FILE]\n"
 "       bridge-helper --help | --version\n"
 "\n"
@@ -60,7 +66,8 @@ static const char usage_text[] =
 "  --br=BRIDGE     the bridge (required)\n"
 "  --fd=N          the AF_UNIX stream socket to send the TAP fd(s) on\n"
 "  --use-vnet      ask for IFF_VNET_HDR (if the kernel offers it)\n"
-"  --queues=N      a multi-queue TAP with N queues (1..256): N fds\n"
+"  --queues=N      a multi-queue TAP with N queues (1..256): N fds; at most\n"
+"                  what the ACL allows (1 unless a queues rule says more)\n"
 "  --sndbuf=BYTES  send buffer; may lower the administrator's, never raise it\n"
 "  --acl=FILE      another ACL file (refused when running privileged)\n"
 "  --check         print whether the caller may use BRIDGE, and why\n"
@@ -290,15 +297,15 @@ static void open_tun(unsigned queues, int *fds)
 	tunfds_n = (int)queues;
 }
 
-/* The drop and its verification are priv.c's; the messages are ours. */
-static void drop_privileges(bool keep_net_admin)
+/* Why priv_drop() or priv_drop_read() failed (F, *D), in one line. */
+static void priv_die(enum priv_fail f, int d) __attribute__((noreturn));
+static void priv_die(enum priv_fail f, int d)
 {
 	const char *failed = "privilege drop failed";
-	int d = 0;
 
-	switch (priv_drop(keep_net_admin, &d)) {
+	switch (f) {
 	case PRIV_OK:
-		return;
+		break;
 	case PRIV_CANNOT_KEEP:
 		die(EXIT_SYSTEM, "cannot keep CAP_NET_ADMIN: not installed setuid "
 		    "root or with the file capability cap_net_admin+ep");
@@ -314,6 +321,8 @@ static void drop_privileges(bool keep_net_admin)
 		die(EXIT_SYSTEM, "%s: supplementary groups kept", failed);
 	case PRIV_CAPGET:
 		die_errno(EXIT_SYSTEM, d, "%s: cannot read capabilities", failed);
+	case PRIV_CAPSET:
+		die_errno(EXIT_SYSTEM, d, "%s: cannot set capabilities", failed);
 	case PRIV_CAP_KEPT:
 		die(EXIT_SYSTEM, "%s: capability %d kept", failed, d);
 	case PRIV_CAP_MISSING:
@@ -326,6 +335,27 @@ static void drop_privileges(bool keep_net_admin)
 		die_errno(EXIT_SYSTEM, d, "%s: cannot read the bounding set", failed);
 	}
 	die(EXIT_SYSTEM, "%s", failed);
+}
+
+/* The drop and its verification are priv.c's; the messages are ours. With
+ * KEEP_READ, CAP_DAC_READ_SEARCH stays until drop_read(): the ACL files are
+ * read with it, nothing else is done with it. */
+static void drop_privileges(bool keep_net_admin, bool keep_read)
+{
+	int d = 0;
+	enum priv_fail f = priv_drop(keep_net_admin, keep_read, &d);
+
+	if (f != PRIV_OK)
+		priv_die(f, d);
+}
+
+static void drop_read(bool keep_net_admin)
+{
+	int d = 0;
+	enum priv_fail f = priv_drop_read(keep_net_admin, &d);
+
+	if (f != PRIV_OK)
+		priv_die(f, d);
 }
 
 /* ---- 4. policy, the setuid door's way: read per launch ------------------- */
@@ -358,41 +388,89 @@ static void diag_cb(void *ctx, enum acl_severity sev, const char *file,
 			sev == ACL_SEV_WARNING ? "warning: " : "", msg);
 }
 
-/* The core asks for the policy of one bridge name at a time (the name asked
- * for; rarely, then the device's own name behind an altname). Only the
- * rules naming it are kept, so a large file stays cheap; every rule is
- * still checked. */
+/* The policy of one launch, read once, with CAP_DAC_READ_SEARCH when the
+ * helper has it (as root in setuid mode): every file is read, and each
+ * file's rules reach whom its mode lets read it (bridge.conf(5)); names
+ * are looked up only after that capability is gone. Only the rules for
+ * the bridge asked for (and for the device's own name, when that is an
+ * alternative name) are kept, so a large file stays cheap; every rule is
+ * still checked. The core asks for it by name (policy_get). */
 struct policy {
 	const char *path;
 	struct acl *acl;
+	struct diag d;          /* across reading and resolving */
+	int status;             /* CORE_OK, or why the ACL is unusable */
+	char msg[CORE_MSG_MAX];
 };
+
+static void policy_status(struct policy *p, int r)
+{
+	if (r == -ENOMEM) {
+		p->status = CORE_SYSTEM;
+		snprintf(p->msg, sizeof(p->msg), "out of memory reading %s", p->path);
+	} else if (r != 0 || p->d.errors) {
+		p->status = CORE_CONFIG;
+		snprintf(p->msg, sizeof(p->msg), "bad configuration, everything "
+			 "denied: %s%s", p->d.first,
+			 p->d.errors > 1 ? " (and more: see --lint)" : "");
+	}
+}
+
+/* The device's own name behind BR, when BR is an alternative name; "" if
+ * not, or on any failure: the core looks BR up again and decides, and a
+ * name not read for gets no rule (fail closed). No answer leaves here. */
+static void own_name(const char *br, char name[IFNAMSIZ])
+{
+	struct nl_bridge b;
+	struct nl *nl = NULL;
+	char kind[32];
+
+	name[0] = '\0';
+	if (nl_open(&nl) < 0)
+		return;
+	if (nl_bridge_get(nl, br, &b, kind) == 0 && strcmp(b.name, br) != 0)
+		snprintf(name, IFNAMSIZ, "%s", b.name);
+	nl_close(nl);
+}
+
+/* Read the ACL (PRIVILEGED: with CAP_DAC_READ_SEARCH); no name looked up. */
+static void policy_read(struct policy *p, const struct args *a, bool privileged)
+{
+	char own[IFNAMSIZ];
+	const char *only[] = { a->br, NULL, NULL };
+	struct acl_opts opts = {
+		.require_safe = true, .only = only, .defer_names = true,
+		.privileged = privileged,
+		.eacces_hint = privileged ? NULL : "(the helper reads the ACL as the "
+			"caller: give it cap_dac_read_search too, as make "
+			"install-caps does, or install it setuid root)",
+	};
+
+	p->path = a->acl ? a->acl : BH_ACL_PATH;
+	own_name(a->br, own);
+	if (own[0])
+		only[1] = own;
+	policy_status(p, acl_load(p->path, &opts, &p->acl, diag_cb, &p->d));
+}
+
+/* Once the capability is gone: the names (NSS). */
+static void policy_resolve(struct policy *p)
+{
+	if (p->status == CORE_OK)
+		policy_status(p, acl_resolve(p->acl, diag_cb, &p->d));
+}
 
 static const struct acl *policy_get(void *ctx, const char *name,
 				    struct core_result *res)
 {
-	struct policy *p = ctx;
-	const char *const only[] = { name, NULL };
-	struct acl_opts opts = { .require_safe = true, .only = only };
-	struct diag d = { 0 };
-	int r;
+	const struct policy *p = ctx;
 
-	acl_free(p->acl);
-	p->acl = NULL;
-	r = acl_load(p->path, &opts, &p->acl, diag_cb, &d);
-	if (r == -ENOMEM) {
-		res->status = CORE_SYSTEM;
-		snprintf(res->msg, sizeof(res->msg), "out of memory reading %s",
-			 p->path);
-		return NULL;
-	}
-	if (r != 0 || d.errors) {
-		res->status = CORE_CONFIG;
-		snprintf(res->msg, sizeof(res->msg), "bad configuration, everything "
-			 "denied: %s%s", d.first,
-			 d.errors > 1 ? " (and more: see --lint)" : "");
-		return NULL;
-	}
-	return p->acl;
+	(void)name;                 /* the policy decides for the names read */
+	if (p->status == CORE_OK)
+		return p->acl;
+	res->status = p->status;
+	snprintf(res->msg, sizeof(res->msg), "%s", p->msg);
+	return NULL;
 }
 
 static int do_lint(const struct args *a)
@@ -425,10 +503,10 @@ static void core_args(const struct args *a, const struct caller *who,
 	snprintf(c->name, sizeof(c->name), "%s", who->name);
 }
 
-static int do_check(const struct args *a, const struct caller *who)
+static int do_check(const struct args *a, const struct caller *who,
+		    struct policy *pol)
 {
-	struct policy pol = { .path = a->acl ? a->acl : BH_ACL_PATH };
-	const struct core_policy cp = { policy_get, &pol };
+	const struct core_policy cp = { policy_get, pol };
 	static char report[8192];
 	struct core_result res;
 	struct core_req req;
@@ -437,7 +515,7 @@ static int do_check(const struct args *a, const struct caller *who)
 
 	core_args(a, who, &req, &c);
 	s = core_check(&req, &c, &cp, report, sizeof(report), &res);
-	acl_free(pol.acl);
+	acl_free(pol->acl);
 	if (s == CORE_CONFIG || !report[0])   /* nothing to explain but this */
 		die(s, "%s", res.msg);
 	fputs(report, stdout);
@@ -446,10 +524,10 @@ static int do_check(const struct args *a, const struct caller *who)
 	return s;
 }
 
-static int do_create(const struct args *a, const struct caller *who, int *tunfds)
+static int do_create(const struct args *a, const struct caller *who,
+		     struct policy *pol, int *tunfds)
 {
-	struct policy pol = { .path = a->acl ? a->acl : BH_ACL_PATH };
-	const struct core_policy cp = { policy_get, &pol };
+	const struct core_policy cp = { policy_get, pol };
 	struct core_result res;
 	struct core_req req;
 	struct core_caller c;
@@ -460,7 +538,7 @@ static int do_create(const struct args *a, const struct caller *who, int *tunfds
 		die(res.status, "%s", res.msg);   /* the TAP dies with our fds */
 	if ((r = fdpass_send(a->fd, tunfds, a->queues)) < 0)
 		die_errno(EXIT_SYSTEM, r, "cannot pass %s to the caller", res.tap);
-	acl_free(pol.acl);
+	acl_free(pol->acl);
 	return 0;
 }
 
@@ -468,7 +546,9 @@ int main(int argc, char **argv)
 {
 	static int tunfds[TAP_MAX_QUEUES];
 	static struct caller who;   /* static: its groups stay reachable to the end */
+	static struct policy pol;
 	struct args a;
+	bool read;
 	char err[256];
 
 	/* 1. stdio first, so that every message has somewhere to go. */
@@ -493,24 +573,32 @@ int main(int argc, char **argv)
 		    "(setuid or file capability); the ACL is " BH_ACL_PATH);
 	openlog("bridge-helper", LOG_PID, LOG_AUTHPRIV);
 
-	/* 3. Narrow privilege: none at all to inspect, CAP_NET_ADMIN to create. */
+	/* 3. Narrow privilege: none at all to lint; CAP_NET_ADMIN to create;
+	 * CAP_DAC_READ_SEARCH, when we have it, only to read the ACL. */
 	if (a.mode == MODE_LINT) {
-		drop_privileges(false);
+		drop_privileges(false, false);
 		return do_lint(&a);
 	}
+	read = priv_can_read() > 0;
 	if (a.mode == MODE_CHECK) {
 		if (a.user)
 			caller_as_user(&who, a.user);   /* root only */
-		drop_privileges(false);
+		drop_privileges(false, read);
+		policy_read(&pol, &a, read);
+		drop_read(false);
+		policy_resolve(&pol);
 		if (!a.user)
 			caller_name(&who);
-		return do_check(&a, &who);
+		return do_check(&a, &who, &pol);
 	}
 	check_socket(a.fd);
 	open_tun(a.queues, tunfds);
-	drop_privileges(true);
+	drop_privileges(true, read);
+	policy_read(&pol, &a, read);
+	drop_read(true);
+	policy_resolve(&pol);
 	caller_name(&who);
 
 	/* 4. Decide, then act. */
-	return do_create(&a, &who, tunfds);
+	return do_create(&a, &who, &pol, tunfds);
 }

@@ -8,15 +8,16 @@
 /* What went wrong; priv_drop()'s *DETAIL says more where noted. */
 enum priv_fail {
 	PRIV_OK = 0,
-	PRIV_CANNOT_KEEP,    /* neither setuid root nor cap_net_admin+ep */
+	PRIV_CANNOT_KEEP,    /* neither setuid root nor the file capability */
 	PRIV_CAPNG,          /* libcap-ng failed; detail: its return code */
 	PRIV_HARDEN,         /* no_new_privs or not dumpable; detail: errno */
 	PRIV_IDS,            /* real/effective/saved ids are not the caller's */
 	PRIV_ROOT_REGAINED,  /* setuid(0) or seteuid(0) still works */
 	PRIV_GROUPS_KEPT,    /* supplementary groups left */
 	PRIV_CAPGET,         /* cannot read the capabilities; detail: errno */
+	PRIV_CAPSET,         /* cannot set them; detail: errno */
 	PRIV_CAP_KEPT,       /* detail: a capability still held */
-	PRIV_CAP_MISSING,    /* detail: CAP_NET_ADMIN, asked for but not held */
+	PRIV_CAP_MISSING,    /* detail: a capability asked for but not held */
 	PRIV_AMBIENT_KEPT,   /* detail: an ambient capability */
 	PRIV_BOUNDING_KEPT,  /* detail: a capability left in the bounding set */
 	PRIV_BOUNDING_READ,  /* cannot read the bounding set; detail: errno */
@@ -27,13 +28,24 @@ enum priv_fail {
  * -errno if the capabilities cannot be read. */
 int priv_can_net_admin(void);
 
+/* Whether it can keep CAP_DAC_READ_SEARCH to read the ACL files: 1 as euid
+ * 0, or with it in the permitted set (file capability, make install-caps),
+ * 0 if not, -errno. */
+int priv_can_read(void);
+
 /* setuid root or started by root: only CAP_NET_ADMIN (when KEEP_NET_ADMIN)
- * in the effective and permitted sets, the real uid/gid in all three slots,
- * no supplementary groups, empty bounding set. File capability: only
- * CAP_NET_ADMIN (when asked), ids unchanged. Then no_new_privs, not
- * dumpable, and everything read back and verified. Returns PRIV_OK or why
- * not (*DETAIL as noted above); on failure the process must exit. */
-enum priv_fail priv_drop(bool keep_net_admin, int *detail);
+ * and CAP_DAC_READ_SEARCH (when KEEP_READ) in the effective and permitted
+ * sets, the real uid/gid in all three slots, no supplementary groups, empty
+ * bounding set. File capability: only those (when asked), ids unchanged.
+ * Then no_new_privs, not dumpable, and everything read back and verified.
+ * Returns PRIV_OK or why not (*DETAIL as noted above); on failure the
+ * process must exit. */
+enum priv_fail priv_drop(bool keep_net_admin, bool keep_read, int *detail);
+
+/* After priv_drop(..., KEEP_READ = true): CAP_DAC_READ_SEARCH out of every
+ * set, and what is left verified again (CAP_NET_ADMIN when KEEP_NET_ADMIN,
+ * nothing else). Harmless when it was not kept. */
+enum priv_fail priv_drop_read(bool keep_net_admin, int *detail);
 
 /* The service (bridge-helperd), started by root or by systemd as root with
  * CapabilityBoundingSet=CAP_NET_ADMIN, staying root: only CAP_NET_ADMIN in

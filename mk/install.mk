@@ -83,10 +83,12 @@ install: all
 install-setuid:
 	chown root:root $(DESTDIR)$(HELPER_PATH)
 	chmod 4755 $(DESTDIR)$(HELPER_PATH)
+# cap_dac_read_search: to read ACL files the caller may not (bridge.conf(5));
+# the helper holds it only while it reads them (SECURITY.md).
 install-caps:
 	chown root:root $(DESTDIR)$(HELPER_PATH)
 	chmod 0755 $(DESTDIR)$(HELPER_PATH)
-	setcap cap_net_admin+ep $(DESTDIR)$(HELPER_PATH)
+	setcap cap_net_admin,cap_dac_read_search+ep $(DESTDIR)$(HELPER_PATH)
 
 # Everything install put there: bridge.conf only if it is still the
 # default, bridge.d/ and the configuration directory only if empty.

@@ -26,6 +26,7 @@ setup() {
 	allow bhnosuchbr0
 	allow br1 group=bhg2
 	allow br9
+	queues all 4
 	EOF
 	# Where COMMAND, run as root or a test user, would leave its mark.
 	MARKDIR="$(mktemp -d /tmp/bh-mark.XXXXXX)"

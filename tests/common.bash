@@ -10,7 +10,10 @@
 #                            in $NS, as root, with --acl=$ACLDIR/bridge.conf
 #   tap_count                TUN/TAP links in $NS
 #   users_setup / users_teardown   test users bhu1, bhu2 (group bhg1) ...
-#   privbin_setup            setuid and cap_net_admin copies in $PRIVDIR
+#   privbin_setup            setuid and file-capability copies in $PRIVDIR:
+#                            -suid, -caps (make install-caps: cap_net_admin,
+#                            cap_dac_read_search), -capsna (cap_net_admin
+#                            alone), -plain
 #   as_user U CMD...         in $NS, a private mount ns with $ACLDIR at
 #                            /etc/bridge-helper, run CMD as user U via
 #                            setpriv + sh -c 'exec ...'
@@ -114,7 +117,10 @@ privbin_setup() {
 	chmod 755 "$PRIVDIR"
 	install -m 4755 -o root -g root "$HELPER" "$PRIVDIR/bridge-helper-suid"
 	install -m 0755 -o root -g root "$HELPER" "$PRIVDIR/bridge-helper-caps"
-	setcap cap_net_admin+ep "$PRIVDIR/bridge-helper-caps"
+	setcap cap_net_admin,cap_dac_read_search+ep "$PRIVDIR/bridge-helper-caps"
+	# as make install-caps did before it granted cap_dac_read_search
+	install -m 0755 -o root -g root "$HELPER" "$PRIVDIR/bridge-helper-capsna"
+	setcap cap_net_admin+ep "$PRIVDIR/bridge-helper-capsna"
 	install -m 0755 "$HELPER" "$PRIVDIR/bridge-helper-plain"
 	install -m 0755 "$TAPINFO" "$PRIVDIR/tapinfo"
 	[ -x "$ROOT/bridge-helper-run" ] &&

@@ -12,7 +12,7 @@ load common
 
 setup() {
 	ns_setup
-	acl_write <<<"allow br0"
+	printf 'allow br0\nqueues br0 64\n' | acl_write
 	D="$BATS_TEST_TMPDIR"
 }
 
@@ -314,6 +314,7 @@ limited_any() {
 @test "memory limits (ulimit -v 2 MiB to 16 MiB, small and 20,000-line ACL): success or a clean failure, never a crash" {
 	{
 		echo "allow br0"
+		echo "queues br0 16"
 		for ((i = 0; i < 20000; i++)); do echo "allow b$i group=root"; done
 	} | acl_write "$ACLDIR/big.conf"
 	local acl kb oom=0 ok=0

@@ -395,6 +395,7 @@ refused_config() {   # COPY MESSAGE-GLOB
 }
 
 @test "hostile: the TAP belongs to its caller: another user cannot attach a queue to it, the owner can" {
+	printf 'allow br0 user=bhu1\nqueues br0 2\n' | acl_write
 	# bhu1 holds a 2-queue TAP until fd 9 (a pipe the test writes) ends.
 	mkfifo "$W/hold"
 	exec 8<>"$W/hold" 9<"$W/hold"

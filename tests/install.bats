@@ -264,14 +264,14 @@ build_example() {   # build_example OUT [dynamic|static]
 	open_tap "$T/suid" bhu1 "$T/open-tap-static" br0
 }
 
-@test "make install-caps: cap_net_admin=ep, not setuid; open-tap as bhu2 on br1 (group)" {
+@test "make install-caps: cap_net_admin,cap_dac_read_search=ep, not setuid; open-tap as bhu2 on br1 (group)" {
 	tree_copy caps
 	chmod 4755 "$T/caps$P/libexec/bridge-helper"   # install-caps must clear it
 	run make -s -C "$T/src" install-caps DESTDIR="$T/caps" PREFIX=/usr/local
 	[ "$status" -eq 0 ]
 	[ "$(perm "$T/caps$P/libexec/bridge-helper")" = "755 root:root" ]
 	run getcap "$T/caps$P/libexec/bridge-helper"
-	[ "$output" = "$T/caps$P/libexec/bridge-helper cap_net_admin=ep" ]
+	[ "$output" = "$T/caps$P/libexec/bridge-helper cap_dac_read_search,cap_net_admin=ep" ]
 	build_example "$T/open-tap" dynamic
 	open_tap --tun-0666 "$T/caps" bhu2 "$T/open-tap" br1
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +21,47 @@
 #include <unistd.h>
 
 #define MAXDIAG 16
+
+/* NSS with failures on demand (the Makefile links with --wrap): names
+ * starting "nsseio_" fail with EIO, "nssrange_" with ERANGE at any buffer
+ * size; every call is counted. */
+static int nss_calls;
+int __real_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res);
+int __real_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res);
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res);
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res);
+
+static int nss_fault(const char *name)
+{
+	nss_calls++;
+	if (strncmp(name, "nsseio_", 7) == 0)
+		return EIO;
+	if (strncmp(name, "nssrange_", 9) == 0)
+		return ERANGE;
+	return 0;
+}
+
+int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+		      size_t size, struct passwd **res)
+{
+	int e = nss_fault(name);
+
+	*res = NULL;
+	return e ? e : __real_getpwnam_r(name, pw, buf, size, res);
+}
+
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf,
+		      size_t size, struct group **res)
+{
+	int e = nss_fault(name);
+
+	*res = NULL;
+	return e ? e : __real_getgrnam_r(name, gr, buf, size, res);
+}
 
 static char tmp[64];            /* the test directory, stripped from output */
 static int ndiag;               /* diagnostics seen (all of them) */
@@ -203,6 +245,16 @@ static void bad(const char *text, const char *want)
 	acl_free(a);
 }
 
+/* Load TEXT from memory with warnings, expect no error and one warning WANT. */
+static void warned(const char *text, const char *want)
+{
+	struct acl *a;
+	int rc = buf_n(text, strlen(text), true, &a);
+
+	OK(only(rc, 0, want), "warning: %s", want);
+	acl_free(a);
+}
+
 /* ---- allow / deny ------------------------------------------------------------ */
 
 static void test_allow_deny(void)
@@ -271,7 +323,7 @@ static void test_layout(void)
 	acl_free(a);
 
 	bad("allow br0 # anyone\ndeny br1 user=0# glued\n",
-	    "E mem.conf:2:15: unknown user '0#'");
+	    "E mem.conf:2:18: unexpected argument 'glued' (expected user= or group=)");
 
 	OK(none(buf("allow br0 # anyone may use br0\ndeny br1 user=0 #x\n", &a)),
 	   "comments after rules");
@@ -293,8 +345,8 @@ static void test_layout(void)
 	OK(d.result == ACL_ALLOWED && at(d.rule, "mem.conf", 2), "last line without newline applies");
 	acl_free(a);
 
-	bad("\tdeny\tbr0\tuser=nosuchuser_bh\n",
-	    "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
+	warned("\tdeny\tbr0\tuser=nosuchuser_bh\n",
+	       "W mem.conf:1:16: unknown user 'nosuchuser_bh': the rule matches nobody");
 }
 
 /* ---- subjects ------------------------------------------------------------- */
@@ -329,9 +381,11 @@ static void test_subjects(void)
 	OK(dec_g(a, "br3", 1000, 3, 0, NULL).result == ACL_ALLOWED, "group= before user= works");
 	acl_free(a);
 
-	bad("allow br0 user=nosuchuser_bh\n", "E mem.conf:1:16: unknown user 'nosuchuser_bh'");
-	bad("deny br0 group=nosuchgroup_bh\n", "E mem.conf:1:16: unknown group 'nosuchgroup_bh'");
-	bad("allow br0 user=-1\n", "E mem.conf:1:16: unknown user '-1'");
+	warned("allow br0 user=nosuchuser_bh\n",
+	       "W mem.conf:1:16: unknown user 'nosuchuser_bh': the rule matches nobody");
+	warned("deny br0 group=nosuchgroup_bh\n",
+	       "W mem.conf:1:16: unknown group 'nosuchgroup_bh': the rule matches nobody");
+	warned("allow br0 user=-1\n", "W mem.conf:1:16: unknown user '-1': the rule matches nobody");
 	bad("allow br0 user=4294967295\n",
 	    "E mem.conf:1:16: invalid uid '4294967295' (expected 0..4294967294)");
 	bad("allow br0 group=99999999999999999999999\n",
@@ -343,6 +397,77 @@ static void test_subjects(void)
 	bad("allow br0 br1\n", "E mem.conf:1:11: unexpected argument 'br1' (expected user= or group=)");
 	bad("allow br0 user=\n", "E mem.conf:1:16: missing value after user=");
 	bad("allow br0 group= # x\n", "E mem.conf:1:17: missing value after group=");
+}
+
+/* ---- users and groups that do not resolve --------------------------------- */
+
+static void test_unresolved(void)
+{
+	static const char *const br0[] = { "br0", NULL };
+	struct acl_opts defer = { .defer_names = true };
+	const char *text;
+	struct acl *a;
+	int rc;
+
+	/* A rule naming a user that does not exist matches nobody; the rest
+	 * of the file stands (sudo and doas do the same). */
+	OK(none(buf("allow br0\ndeny br0 user=nosuchuser_bh\nallow br1 user=nosuchuser_bh\n"
+		    "deny br2 group=nosuchgroup_bh\nallow br2\nlimit br0 1 user=nosuchuser_bh\n", &a)),
+	   "unknown names: no error");
+	OK(dec(a, "br0", 1000).result == ACL_ALLOWED && !dec(a, "br0", 1000).has_limit,
+	   "a deny naming an unknown user denies nobody (nor does its limit apply)");
+	OK(dec(a, "br1", 1000).result == ACL_NOMATCH, "an allow naming one allows nobody");
+	OK(dec(a, "br2", 1000).result == ACL_ALLOWED, "a deny naming an unknown group denies nobody");
+	OK(a->nrules == 2, "their rules are not kept (%zu)", a->nrules);
+	acl_free(a);
+	OK(none(buf("allow br0 user=0 group=nosuchgroup_bh\n", &a)) &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "one unknown name of two: the rule matches nobody");
+	acl_free(a);
+
+	/* A lookup that fails denies everything, at the name's first use. */
+	bad("allow br0\ndeny br0 user=nsseio_x\n",
+	    "E mem.conf:2:15: cannot look up user 'nsseio_x': Input/output error");
+	bad("allow br0\ndeny br0 group=nssrange_x\ndeny br1 group=nssrange_x\n",
+	    "E mem.conf:2:16: cannot look up group 'nssrange_x': Numerical result out of range");
+	nss_calls = 0;
+	bad("allow br0\ndeny br0 user=nssrange_y\n",
+	    "E mem.conf:2:15: cannot look up user 'nssrange_y': Numerical result out of range");
+	OK(nss_calls > 1, "ERANGE at every size: the buffer grows up to its cap, 1 MiB, "
+	   "then the lookup fails (%d lookups)", nss_calls);
+	OK(buf("allow br0 user=nsseio_x\n", &a) == 1 && dec(a, "br0", 0).result == ACL_NOMATCH,
+	   "after a failed lookup the policy matches nothing");
+	acl_free(a);
+
+	/* defer_names: no lookup until acl_resolve(); nothing matches before. */
+	nss_calls = 0;
+	ndiag = 0;
+	text = "allow br0 user=root\ndeny br0 user=nosuchuser_bh\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 0 && nss_calls == 0 && dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "defer_names: read, nothing looked up, nothing matches (%d lookups)", nss_calls);
+	OK(acl_resolve(a, collect, NULL) == 0 && nss_calls == 2 &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_ALLOWED, "acl_resolve: then it decides");
+	OK(acl_resolve(a, collect, NULL) == 0 && nss_calls == 2, "acl_resolve twice: nothing more");
+	acl_free(a);
+	nss_calls = 0;
+	ndiag = 0;
+	text = "allow br0 user=root\nbogus\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 1 && acl_resolve(a, collect, NULL) == 1 && nss_calls == 0 &&
+	   dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "defer_names with an error: still the error, no lookup");
+	acl_free(a);
+	defer.only = br0;
+	ndiag = 0;
+	text = "allow br0\nallow br1 user=nsseio_z\n";
+	rc = acl_load_buffer("mem.conf", text, strlen(text), &defer, &a, collect, NULL);
+	OK(rc == 0 && acl_resolve(a, collect, NULL) == 1 &&
+	   has("E mem.conf:2:16: cannot look up user 'nsseio_z': Input/output error") &&
+	   dec(a, "br0", 0).result == ACL_NOMATCH,
+	   "defer_names with only: a failed lookup in another bridge's rule denies");
+	acl_free(a);
+	OK(acl_resolve(NULL, collect, NULL) == -EINVAL, "acl_resolve(NULL)");
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -497,6 +622,49 @@ static void test_sndbuf(void)
 	OK(none(buf("allow br0\n", &a)), "no sndbuf rule");
 	OK(!dec(a, "br0", 6).has_sndbuf, "no sndbuf: kernel default stays");
 	acl_free(a);
+}
+
+static void test_queues(void)
+{
+	static const gid_t adm[] = { 4 };
+	struct acl *a;
+	struct acl_decision d;
+
+	bad("queues br0 0\n", "E mem.conf:1:12: invalid queues '0' (expected 1..256)");
+	bad("queues br0 257\n", "E mem.conf:1:12: invalid queues '257' (expected 1..256)");
+	bad("queues br0 4x\n", "E mem.conf:1:12: invalid queues '4x' (expected 1..256)");
+	bad("queues br0\n", "E mem.conf:1:11: missing queues (1..256)");
+	bad("queues\n", "E mem.conf:1:7: missing bridge name (or 'all') after 'queues'");
+	bad("queues br0 4 br1\n",
+	    "E mem.conf:1:14: unexpected argument 'br1' (expected user= or group=)");
+
+	OK(none(buf("allow all\nqueues all 8\nqueues br0 4 group=adm\nqueues br0 6\n"
+		    "queues br0 4 user=1000\nqueues br0 256 user=1001\n", &a)),
+	   "queues rules parse");
+	d = dec_g(a, "br0", 1000, 1000, 1, adm);
+	OK(d.has_queues && d.max_queues == 4 && at(d.queues_rule, "mem.conf", 3),
+	   "smallest matching queues bound, first rule with it");
+	d = dec(a, "br0", 1001);
+	OK(d.has_queues && d.max_queues == 6 && at(d.queues_rule, "mem.conf", 4),
+	   "a larger bound for one user does not raise a smaller one for all");
+	d = dec(a, "br1", 1000);
+	OK(d.has_queues && d.max_queues == 8 && at(d.queues_rule, "mem.conf", 2), "queues all");
+	OK(d.result == ACL_ALLOWED && !d.has_limit && !d.has_sndbuf,
+	   "queues does not change the decision");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nqueues br1 16\n", &a)), "no queues rule for br0");
+	d = dec(a, "br0", 1000);
+	OK(!d.has_queues && d.max_queues == ACL_QUEUES_DEFAULT && ACL_QUEUES_DEFAULT == 1 &&
+	   !d.queues_rule.file, "no queues rule: the default bound, 1");
+	OK(dec(a, "br1", 1000).result == ACL_NOMATCH && dec(a, "br1", 1000).max_queues == 16,
+	   "queues does not allow");
+	acl_free(a);
+
+	OK(none(buf("queues br0 256\nqueues br0 1\n", &a)), "queues at its bounds");
+	OK(dec(a, "br0", 0).max_queues == 1, "queues 1 after queues 256: 1");
+	acl_free(a);
+	OK(dec(NULL, "br0", 0).max_queues == ACL_QUEUES_DEFAULT, "no policy: the default bound");
 }
 
 /* ---- includes -------------------------------------------------------------- */
@@ -783,6 +951,174 @@ static void test_safe(void)
 	acl_free(a);
 }
 
+/* ---- who a file's rules reach ---------------------------------------------- */
+
+static void chmod_rel(const char *rel, mode_t mode, gid_t gid)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), rel);
+	if (chown(path, 0, gid) < 0 || chmod(path, mode) < 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static bool kept_out_by(const struct acl_decision *d, const char *rel,
+			unsigned line, const char *by, bool dir, unsigned mode)
+{
+	char path[PATH_MAX];
+
+	path_of(path, sizeof(path), by);
+	if (d->result == ACL_NOMATCH && at(d->unreached, rel, line) &&
+	    d->unreached_by.path && strcmp(d->unreached_by.path, path) == 0 &&
+	    d->unreached_by.dir == dir && d->unreached_by.mode == mode &&
+	    d->unreached_by.uid == 0 && d->unreached_by.gid == 4242)
+		return true;
+	printf("#   result %d, unreached by %s (dir %d, mode %04o, gid %u)\n", d->result,
+	       d->unreached_by.path ? d->unreached_by.path : "(null)",
+	       d->unreached_by.dir, d->unreached_by.mode, (unsigned)d->unreached_by.gid);
+	return false;
+}
+
+static void test_reach(void)
+{
+	static const gid_t kvm[] = { 4242 };
+	struct acl *a;
+	struct acl_decision d;
+
+	if (geteuid() != 0) {
+		OK(0, "reach tests must run as root");
+		return;
+	}
+	/* QEMU's idiom: a world-readable main file includes a 0640 root:kvm
+	 * one, whose allows reach the members of kvm only. */
+	mkd("r", 0755);
+	put("r/main.conf", "allow br0\ninclude kvm.conf\nqueues br0 8\n");
+	put("r/kvm.conf", "allow br1\ndeny br0 user=1001\nsndbuf br1 100\nqueues br1 4\n"
+	    "limit br1 2\nqueues br0 2\nallow br0\n");
+	chmod_rel("r/kvm.conf", 0640, 4242);
+	OK(none(load_opts("r/main.conf", true, false, &a)), "0640 root:4242 include loads");
+	d = dec_g(a, "br1", 1000, 1000, 1, kvm);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "r/kvm.conf", 1) && !d.unreached.file,
+	   "a member gets the include's bridge");
+	OK(d.has_sndbuf && d.sndbuf == 100 && d.has_queues && d.max_queues == 4 &&
+	   d.has_limit && d.limit == 2, "and its sndbuf, queues and limit");
+	d = dec_g(a, "br1", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.conf", 1, "r/kvm.conf", false, 0640),
+	   "a non-member: no match, the allow it could not read named, and why");
+	OK(!d.has_sndbuf && !d.has_queues && d.max_queues == 1,
+	   "a non-member: no sndbuf, the default queue bound");
+	OK(d.has_limit && d.limit == 2 && at(d.limit_rule, "r/kvm.conf", 5),
+	   "a non-member: the limit reaches everyone");
+	OK(dec_g(a, "br1", 1003, 4242, 0, NULL).result == ACL_ALLOWED,
+	   "the file's group as primary group is enough");
+	OK(dec_g(a, "br1", 0, 0, 0, NULL).result == ACL_ALLOWED, "root reads everything");
+	d = dec_g(a, "br0", 1002, 1002, 0, NULL);
+	OK(d.result == ACL_ALLOWED && at(d.rule, "r/main.conf", 1) && !d.unreached.file,
+	   "a non-member keeps the other bridges");
+	OK(d.has_queues && d.max_queues == 2 && at(d.queues_rule, "r/kvm.conf", 6),
+	   "a queues bound it cannot read lowers its bound");
+	d = dec_g(a, "br0", 1001, 1001, 0, NULL);
+	OK(d.result == ACL_DENIED && at(d.rule, "r/kvm.conf", 2),
+	   "a deny reaches everyone, stricter than qemu-bridge-helper");
+	acl_free(a);
+
+	ndiag = 0;
+	OK(load_opts("r/main.conf", true, true, &a) == 0 && ndiag == 0,
+	   "lint: a group-readable include is no warning, nor the same allow "
+	   "in two files that reach different callers");
+	acl_free(a);
+
+	/* Only root reads a 0600 file: its allows reach root alone. */
+	put("r/root.conf", "sndbuf br0 5\nallow br0\n");
+	chmod_rel("r/root.conf", 0600, 0);
+	OK(none(load_opts("r/root.conf", true, false, &a)), "a 0600 file loads");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(d.result == ACL_NOMATCH && at(d.unreached, "r/root.conf", 2) &&
+	   d.unreached_by.mode == 0600 && !d.has_sndbuf, "0600: nobody but root is allowed");
+	OK(dec(a, "br0", 0).result == ACL_ALLOWED, "0600: root is");
+	acl_free(a);
+	OK(only(load_opts("r/root.conf", true, true, &a), 0,
+		"W r/root.conf:1:1: sndbuf reaches only root: r/root.conf has mode 0600 "
+		"(for every user: chmod 0644 r/root.conf; for one group: chgrp GROUP "
+		"r/root.conf and chmod 0640)"),
+	   "lint: a 0600 file's rules reach only root, once, with the fix");
+	acl_free(a);
+
+	/* A directory's search bit counts, and what an include inherits. */
+	mkd("r/kvm.d", 0750);
+	chmod_rel("r/kvm.d", 0750, 4242);
+	put("r/kvm.d/a.conf", "allow br3\ninclude ../open.conf\n");
+	put("r/open.conf", "allow br4\n");
+	put("r/dir.conf", "include kvm.d/*.conf\nallow br5\n");
+	OK(none(load_opts("r/dir.conf", true, false, &a)), "an include behind a 0750 directory");
+	OK(dec_g(a, "br3", 1000, 1000, 1, kvm).result == ACL_ALLOWED &&
+	   dec_g(a, "br4", 1000, 1000, 1, kvm).result == ACL_ALLOWED, "members get through");
+	d = dec_g(a, "br3", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.d/a.conf", 1, "r/kvm.d", true, 0750),
+	   "a non-member is kept out by the directory's mode");
+	d = dec_g(a, "br4", 1002, 1002, 0, NULL);
+	OK(kept_out_by(&d, "r/kvm.d/../open.conf", 1, "r/kvm.d", true, 0750),
+	   "a 0644 file included from there reaches no more than its includer");
+	OK(dec_g(a, "br5", 1002, 1002, 0, NULL).result == ACL_ALLOWED, "the rest stands");
+	acl_free(a);
+
+	/* As the kernel decides: a group without the bit is kept out even
+	 * when others have it (mode 0604). */
+	put("r/odd.conf", "allow br0\n");
+	chmod_rel("r/odd.conf", 0604, 4242);
+	OK(none(load_opts("r/odd.conf", true, false, &a)), "a 0604 file loads");
+	OK(dec_g(a, "br0", 1002, 1002, 0, NULL).result == ACL_ALLOWED, "0604: others are allowed");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(kept_out_by(&d, "r/odd.conf", 1, "r/odd.conf", false, 0604),
+	   "0604: members of its group are not");
+	acl_free(a);
+
+	/* Private settings: a bound or sndbuf there reaches its readers only,
+	 * and a private queues bound never raises a public one. */
+	put("r/pub.conf", "allow all\nqueues br0 8\nsndbuf br0 7\ninclude priv.conf\n");
+	put("r/priv.conf", "queues br0 16\nqueues br1 16\nsndbuf br0 9\n");
+	chmod_rel("r/priv.conf", 0640, 4242);
+	OK(none(load_opts("r/pub.conf", true, false, &a)), "public and private settings");
+	d = dec_g(a, "br0", 1002, 1002, 0, NULL);
+	OK(d.max_queues == 8 && at(d.queues_rule, "r/pub.conf", 2) && d.sndbuf == 7,
+	   "a non-member: the public bound and sndbuf");
+	d = dec_g(a, "br0", 1000, 1000, 1, kvm);
+	OK(d.max_queues == 8 && d.sndbuf == 9, "a member: the smallest bound, the last sndbuf");
+	OK(dec_g(a, "br1", 1000, 1000, 1, kvm).max_queues == 16 &&
+	   !dec_g(a, "br1", 1002, 1002, 0, NULL).has_queues &&
+	   dec_g(a, "br1", 1002, 1002, 0, NULL).max_queues == ACL_QUEUES_DEFAULT,
+	   "a private bound above the default reaches members only");
+	acl_free(a);
+}
+
+static void test_privileged(void)
+{
+	struct acl_opts o = { .require_safe = true, .privileged = true };
+	char path[PATH_MAX];
+	struct acl *a;
+
+	mkd("p", 0755);
+	put("p/main.conf", "allow br0\ninclude link.conf\n");
+	put("p/real.conf", "deny br0 user=7\n");
+	path_of(path, sizeof(path), "p/link.conf");
+	OK(symlink("real.conf", path) == 0, "symlink");
+	path_of(path, sizeof(path), "p/main.conf");
+	ndiag = 0;
+	OK(none(acl_load(path, &o, &a, collect, NULL)) && dec(a, "br0", 7).result == ACL_DENIED &&
+	   dec(a, "br0", 8).result == ACL_ALLOWED,
+	   "privileged: read through O_PATH and /proc/self/fd, symlinks followed");
+	acl_free(a);
+	put("p/dev.conf", "allow br0\ninclude /dev/null\n");
+	path_of(path, sizeof(path), "p/dev.conf");
+	ndiag = 0;
+	OK(only(acl_load(path, &o, &a, collect, NULL), 1,
+		"E p/dev.conf:2:0: /dev/null: not a regular file"),
+	   "privileged: a device is refused before it is opened");
+	acl_free(a);
+}
+
 /* ---- many errors, warnings ------------------------------------------------- */
 
 static void test_multi(void)
@@ -809,9 +1145,9 @@ static void test_multi(void)
 	acl_free(a);
 
 	put("e1.conf", "allow br0\ninclude e2.conf\nnope\n");
-	put("e2.conf", "deny br0 user=nosuchuser_bh\n");
+	put("e2.conf", "deny br0 user=4294967295\n");
 	OK(load("e1.conf", &a) == 2 && ndiag == 2 &&
-	   strcmp(diag[0], "E e2.conf:1:15: unknown user 'nosuchuser_bh'") == 0 &&
+	   strcmp(diag[0], "E e2.conf:1:15: invalid uid '4294967295' (expected 0..4294967294)") == 0 &&
 	   strcmp(diag[1], "E e1.conf:3:1: unknown keyword 'nope'") == 0,
 	   "errors in included and including files, in reading order");
 	acl_free(a);
@@ -1048,8 +1384,8 @@ static void test_fast(void)
 		{ "allow br0 user=0 user=0\n", "E mem.conf:1:18: duplicate user=", NULL },
 		{ "allow br0 user=\n", "E mem.conf:1:16: missing value after user=", NULL },
 		{ "allow br0 users=0\n", "E mem.conf:1:11: unknown key 'users=' (expected user= or group=)", NULL },
-		{ "allow br0 user=0x\n", "E mem.conf:1:16: unknown user '0x'", NULL },
-		{ "allow br0 user=0:0\n", "E mem.conf:1:16: unknown user '0:0'", NULL },
+		{ "allow br0 user=4294967295\n", "E mem.conf:1:16: invalid uid '4294967295' (expected 0..4294967294)", NULL },
+		{ "allow br0 group=99999999999999999999 # x\n", "E mem.conf:1:17: invalid gid '99999999999999999999' (expected 0..4294967294)", NULL },
 		{ "allowbr0\n", "E mem.conf:1:1: unknown keyword 'allowbr0'", NULL },
 		{ "allow\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'allow'", NULL },
 		{ "deny #\n", "E mem.conf:1:6: missing bridge name (or 'all') after 'deny'", NULL },
@@ -1074,6 +1410,18 @@ static void test_fast(void)
 	acl_free(a);
 	rc = buf_n("allow br0\0\n", 11, false, &a);
 	OK(only(rc, 1, "E mem.conf:1:10: NUL byte not allowed"), "NUL after a name");
+	acl_free(a);
+
+	/* Names: the fast path ("0x": plain bytes) and the general one (':'). */
+	warned("allow br0 user=0x\n", "W mem.conf:1:16: unknown user '0x': the rule matches nobody");
+	warned("allow br0 user=0:0\n", "W mem.conf:1:16: unknown user '0:0': the rule matches nobody");
+	OK(none(buf("allow br0 user=root\nallow br1 group=root user=root # c\r\n"
+		    "allow br2 user=root:x\n", &a)) &&
+	   dec_g(a, "br0", 0, 5, 0, NULL).result == ACL_ALLOWED &&
+	   dec_g(a, "br1", 0, 0, 0, NULL).result == ACL_ALLOWED &&
+	   dec_g(a, "br1", 0, 5, 0, NULL).result == ACL_NOMATCH &&
+	   dec_g(a, "br2", 0, 0, 0, NULL).result == ACL_NOMATCH,
+	   "names resolve the same on both paths");
 	acl_free(a);
 }
 
@@ -1143,14 +1491,18 @@ static void test_only(void)
 	acl_free(a);
 
 	/* Rules for other bridges are still checked in full: fail closed. */
-	rc = buf_only("allow br0\nallow br1 user=nosuchuser_bh\n", br0, &a);
-	OK(only(rc, 1, "E mem.conf:2:16: unknown user 'nosuchuser_bh'") &&
+	rc = buf_only("allow br0\nallow br1 user=nsseio_u\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: cannot look up user 'nsseio_u': Input/output error") &&
 	   dec(a, "br0", 1).result == ACL_NOMATCH,
-	   "only br0: an unknown user in a br1 rule is still an error, br0 denied");
+	   "only br0: a failed lookup in a br1 rule is still an error, br0 denied");
 	acl_free(a);
-	rc = buf_only("allow br0\ndeny br1 group=nosuchgroup_bh # x\n", br0, &a);
-	OK(only(rc, 1, "E mem.conf:2:16: unknown group 'nosuchgroup_bh'"),
-	   "only br0: an unknown group in a br1 rule is still an error");
+	rc = buf_only("allow br0\ndeny br1 group=nsseio_g # x\n", br0, &a);
+	OK(only(rc, 1, "E mem.conf:2:16: cannot look up group 'nsseio_g': Input/output error"),
+	   "only br0: a failed group lookup in a br1 rule is still an error");
+	acl_free(a);
+	rc = buf_only("allow br0\nallow br1 user=nosuchuser_bh\n", br0, &a);
+	OK(none(rc) && dec(a, "br0", 1).result == ACL_ALLOWED,
+	   "only br0: an unknown user in a br1 rule is no error");
 	acl_free(a);
 	rc = buf_only("allow br0\nlimit br1 x\nallow br1/x\n", br0, &a);
 	OK(rc == 2 && has("E mem.conf:2:11: invalid limit 'x' (expected 0..65535)") &&
@@ -1159,11 +1511,16 @@ static void test_only(void)
 	acl_free(a);
 
 	/* The same names again: one lookup, the same answer. */
-	rc = buf_only("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
-		      "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n", br0, &a);
-	OK(rc == 2 && ndiag == 2 && has("E mem.conf:3:16: unknown user 'nosuchuser_bh'") &&
-	   has("E mem.conf:4:16: unknown user 'nosuchuser_bh'"),
+	nss_calls = 0;
+	rc = buf_n("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
+		   "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n",
+		   strlen("allow br1 user=root\nallow br0 user=root\nallow br0 user=nosuchuser_bh\n"
+			  "allow br1 user=nosuchuser_bh\nallow br0 group=root user=0\n"), true, &a);
+	OK(rc == 0 && ndiag == 2 &&
+	   has("W mem.conf:3:16: unknown user 'nosuchuser_bh': the rule matches nobody") &&
+	   has("W mem.conf:4:16: unknown user 'nosuchuser_bh': the rule matches nobody"),
 	   "remembered names: each unknown one still reported at its line");
+	OK(nss_calls == 3, "each name looked up once (%d lookups)", nss_calls);
 	acl_free(a);
 	rc = buf_only("allow br1 user=root\nallow br0 user=root group=root\n", br0, &a);
 	OK(none(rc) && a->nrules == 1 && dec_g(a, "br0", 0, 0, 0, NULL).result == ACL_ALLOWED &&
@@ -1227,22 +1584,28 @@ int main(void)
 {
 	umask(022);
 	snprintf(tmp, sizeof(tmp), "/tmp/acl.XXXXXX");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	/* 0755, as a system ACL's directory: rules in files under it reach
+	 * every caller unless a test says otherwise (test_reach). */
+	if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0) {
+		perror(tmp);
 		return 2;
 	}
 	test_allow_deny();
 	test_layout();
 	test_subjects();
+	test_unresolved();
 	test_names();
 	test_lines();
 	test_numbers();
 	test_limit();
 	test_sndbuf();
+	test_queues();
 	test_include();
 	test_glob();
 	test_include_errors();
 	test_safe();
+	test_reach();
+	test_privileged();
 	test_multi();
 	test_warnings();
 	test_warnings_big();

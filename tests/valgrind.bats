@@ -21,9 +21,10 @@ setup() {
 	allow br0
 	allow p0
 	deny br1
+	queues br0 4
 	EOF
 	acl_write "$ACLDIR/bad.conf" <<-EOF
-	allow br0 user=no-such-user-bh
+	allow br0 user=4294967295
 	EOF
 	ip -n "$NS" link add br1 type bridge
 }

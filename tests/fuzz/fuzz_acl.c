@@ -14,13 +14,16 @@
  *  - acl_load_buffer returns >= 0 or -ENOMEM; every diagnostic has a file,
  *    a bounded message and a valid severity;
  *  - fail closed: a policy with errors decides NOMATCH for everyone;
+ *  - an allow out of the caller's reach (files in the tree are under a
+ *    0700 directory: only root reaches them) is named only with NOMATCH;
  *  - a decision names its rule (file:line >= 1) exactly when it matched,
- *    limits and send buffers stay in their documented ranges;
+ *    limits, send buffers and queue bounds stay in their documented
+ *    ranges (no queues rule: the default bound);
  *  - invalid bridge names never match;
  *  - acl_opts.only changes nothing it should not: the input loaded again
  *    without warnings, once in full and once with only = {"br0"}, gives
  *    the same error count and, for br0, the same decisions (result, rule,
- *    limit, sndbuf, each with its file:line) for every caller; with only,
+ *    limit, sndbuf, queues, each with its file:line) for every caller; with only,
  *    other bridges get NOMATCH.
  */
 #include <errno.h>
@@ -80,8 +83,9 @@ static int in_root(const char *path, int flags, mode_t mode)
 
 int fuzz_open(const char *path, int flags, ...)
 {
-	/* acl.c never creates a file, so there is no mode argument to read. */
-	CHECK(!(flags & (O_CREAT | O_TMPFILE)));
+	/* acl*.c never creates a file, so there is no mode argument to read.
+	 * (O_TMPFILE includes O_DIRECTORY's bit, which acl_file.c uses.) */
+	CHECK(!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE);
 	return in_root(path, flags, 0);
 }
 
@@ -168,7 +172,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * nested include, a loop, a broken file, a directory of parts. */
 	put("inc", NULL);
 	put("inc/d", NULL);
-	put("inc/a.conf", "allow br1 group=0\nlimit br1 2\nsndbuf all 65536\n");
+	put("inc/a.conf", "allow br1 group=0\nlimit br1 2\nsndbuf all 65536\n"
+	    "queues br0 4\n");
 	put("inc/b.conf", "include a.conf\ndeny br0 user=0\n");
 	put("inc/loop.conf", "include loop.conf\n");
 	put("inc/bad.conf", "allow\n");
@@ -227,6 +232,13 @@ static void check_same(const struct acl_decision *a, const struct acl_decision *
 	if (a->has_sndbuf)
 		CHECK(a->sndbuf == b->sndbuf &&
 		      same_where(a->sndbuf_rule, b->sndbuf_rule));
+	CHECK(a->has_queues == b->has_queues && a->max_queues == b->max_queues);
+	if (a->has_queues)
+		CHECK(same_where(a->queues_rule, b->queues_rule));
+	CHECK(same_where(a->unreached, b->unreached));
+	if (a->unreached.file)
+		CHECK(strcmp(a->unreached_by.path, b->unreached_by.path) == 0 &&
+		      a->unreached_by.mode == b->unreached_by.mode);
 }
 
 /* Load DATA in full and with only = {"br0"}: the same for br0. */
@@ -254,7 +266,8 @@ static void check_only(const uint8_t *data, size_t size,
 			acl_decide(only, "br0", &callers[c], &b);
 			check_same(&a, &b);
 			acl_decide(only, "br1", &callers[c], &b);
-			CHECK(b.result == ACL_NOMATCH && !b.has_limit && !b.has_sndbuf);
+			CHECK(b.result == ACL_NOMATCH && !b.has_limit && !b.has_sndbuf &&
+			      !b.has_queues && b.max_queues == ACL_QUEUES_DEFAULT);
 		}
 	}
 	acl_free(full);
@@ -289,7 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			acl_decide(acl, bridges[b], &callers[c], &d);
 			if (rc != 0 || b >= NVALID) {   /* fail closed */
 				CHECK(d.result == ACL_NOMATCH);
-				CHECK(!d.has_limit && !d.has_sndbuf);
+				CHECK(!d.has_limit && !d.has_sndbuf && !d.has_queues);
 			}
 			CHECK(d.result == ACL_NOMATCH || d.result == ACL_ALLOWED ||
 			      d.result == ACL_DENIED);
@@ -302,6 +315,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (d.has_sndbuf)
 				CHECK(d.sndbuf >= 1 && d.sndbuf_rule.file &&
 				      d.sndbuf_rule.line >= 1);
+			CHECK(d.max_queues >= 1 && d.max_queues <= ACL_QUEUES_MAX);
+			/* an allow out of reach is named only when nothing decided */
+			if (d.unreached.file)
+				CHECK(d.result == ACL_NOMATCH && d.unreached.line >= 1 &&
+				      d.unreached_by.path);
+			else
+				CHECK(!d.unreached_by.path);
+			if (d.has_queues)
+				CHECK(d.queues_rule.file && d.queues_rule.line >= 1);
+			else
+				CHECK(d.max_queues == ACL_QUEUES_DEFAULT && !d.queues_rule.file);
 		}
 	}
 	{
