@@ -59,7 +59,8 @@ LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBS_OUT    := libbridge-helper.a $(SONAME) libbridge-helper.so
 PROGS       := bridge-helper bridge-helper-run
-TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo
+TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo \
+               tests/qhijack tests/stopat
 
 .PHONY: all tests check demo install install-setuid install-caps uninstall clean \
         asan man-lint
@@ -112,6 +113,10 @@ tests/fake-helper: tests/fake-helper.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/fake-helper.c fdpass.c $(ALL_LDFLAGS)
 tests/tapinfo: tests/tapinfo.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/tapinfo.c fdpass.c $(ALL_LDFLAGS)
+tests/qhijack: tests/qhijack.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+tests/stopat: tests/stopat.c fdpass.c fdpass.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/stopat.c fdpass.c $(ALL_LDFLAGS)
 
 tests: $(TEST_PROGS)
 
