@@ -306,10 +306,10 @@ static int new_tap(struct run *r, int *tunfds, struct tap_dev *tap, int *ifindex
 		if ((e = hijacked(r, tap->name, *ifindex, attempt, why)) != CORE_OK)
 			return e;
 		if (attempt == TAP_ATTEMPTS) {
-			fail(r, CORE_SYSTEM, "another process attached to each of %d "
-			     "TAPs made for you (%s): giving up", TAP_ATTEMPTS, why);
-			return refuse(r, r->br.name, "another process attached to "
-				      "each TAP made");
+			fail(r, CORE_SYSTEM, "%s: another process attached a queue to "
+			     "each of the %d TAPs made (last: %s)", r->br.name,
+			     TAP_ATTEMPTS, why);
+			return refuse(r, r->br.name, r->res->msg);
 		}
 	}
 }

