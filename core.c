@@ -316,7 +316,7 @@ static int new_tap(struct run *r, int *tunfds, struct tap_dev *tap, int *ifindex
 
 static int make_tap(struct run *r, int *tunfds)
 {
-	struct tap_dev tap;
+	struct tap_dev tap = { .name = "" };
 	uint8_t mac[6];
 	int e, ifindex = 0;
 

@@ -71,43 +71,6 @@ hold() {
 	HOLDERS+=("$n")
 }
 
-# settled NAME: wait (bounded) until NAME holds its TAP or has exited;
-# succeeds if it holds it.
-settled() {
-	local n="$1" pid i
-	pid=$(cat "$H/$n.pid")
-	for ((i = 0; i < 1500; i++)); do
-		grep -qx held "$H/$n.out" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	grep -qx held "$H/$n.out"
-}
-
-# finished NAME: wait for NAME to exit; its exit status in $status.
-finished() {
-	status=0
-	wait "$(cat "$H/$1.pid")" || status=$?
-}
-
-# release NAME: let NAME close its TAP and exit (never blocks: the fifo is
-# opened read-write); waits for it.
-release() {
-	local n="$1" pid
-	pid=$(cat "$H/$n.pid")
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	exec 8<>"$H/$n.fifo"
-	echo go >&8
-	exec 8>&-
-	wait "$pid" || true
-}
-
-# TAPs owned by USER on br0, as the kernel reports them.
-owned() {
-	ip -n "$NS" -d -o link show type tun | grep " master br0 " |
-		grep -c " user $1 " || true
-}
-
 uid_of() { id -u "$1"; }
 gid_of() { getent group "$1" | cut -d: -f3; }
 
@@ -308,20 +271,12 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	allow br0 group=bhg1
 	limit br0 2
 	EOF
-	local i held=0 refused=0
+	local i
 	for i in $(seq 1 16); do
 		hold "c$i" bhu1 --br=br0
 	done
-	for i in $(seq 1 16); do
-		if settled "c$i"; then
-			held=$((held + 1))
-		else
-			finished "c$i"
-			[ "$status" -eq 3 ]
-			grep -Eqx "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" "$H/c$i.err"
-			refused=$((refused + 1))
-		fi
-	done
+	tally "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" \
+		$(printf 'c%d ' $(seq 1 16))
 	[ "$held" -eq 2 ]
 	[ "$refused" -eq 14 ]
 	until_taps 2

@@ -78,7 +78,8 @@ prompt() {
 
 # hold NAME [--stopped[=REQUEST]] COPY USER ARGS...: a launch in the
 # background that keeps its TAP until `release NAME` (blocked reading its
-# own fifo); "held" in $H/NAME.out once it has it. With --stopped it runs
+# own fifo); "held" in $H/NAME.out once it has it (settled, finished and
+# release are in tests/common.bash). With --stopped it runs
 # under tests/stopat: its helper gets SIGSTOP at its first ioctl REQUEST
 # (default TUNSETOWNER: right after the TUNSETIFF that made its TAP), which
 # thus has not run yet; waits for that, sets $SPID.
@@ -111,34 +112,6 @@ hold() {
 
 state() { sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$1/status"; }
 
-# settled NAME: wait (bounded) until NAME holds its TAP or has exited;
-# succeeds if it holds it. finished NAME: its exit status in $status.
-settled() {
-	local n=$1 pid i
-	pid=$(cat "$H/$n.pid")
-	for ((i = 0; i < 1500; i++)); do
-		grep -qx held "$H/$n.out" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	grep -qx held "$H/$n.out"
-}
-finished() {
-	status=0
-	wait "$(cat "$H/$1.pid")" || status=$?
-}
-
-# release NAME: let NAME close its TAP and exit; waits for it.
-release() {
-	local n=$1 pid
-	pid=$(cat "$H/$n.pid")
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	exec 8<>"$H/$n.fifo"
-	echo go >&8
-	exec 8>&-
-	wait "$pid" || true
-}
-
 # attacker_start USER ARGS...: tests/qhijack as USER, in the background,
 # until attacker_stop (which puts its summary line in $summary).
 attacker_start() {
@@ -169,8 +142,6 @@ lines_of() { grep -c -- "$2" "$1" || true; }
 # The TUN/TAP links of $NS, one line each, with their tun details.
 taps() { ip -n "$NS" -d -o link show type tun; }
 
-# TAPs owned by USER on br0, as the kernel reports them.
-owned() { taps | grep " master br0 " | grep -c " user $1 " || true; }
 
 # --- queue hijack -------------------------------------------------------------
 
@@ -398,22 +369,14 @@ hijack_race() {
 	allow br0
 	limit br0 2
 	EOF
-	local i held=0 refused=0
+	local i
 	hold x --stopped suid bhu2 --br=br0
 	attacker_start bhu3 --spin=16
 	for i in $(seq 1 16); do
 		hold "c$i" suid bhu1 --br=br0 --queues=2
 	done
-	for i in $(seq 1 16); do
-		if settled "c$i"; then
-			held=$((held + 1))
-		else
-			finished "c$i"
-			[ "$status" -eq 3 ]
-			grep -Eqx "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" "$H/c$i.err"
-			refused=$((refused + 1))
-		fi
-	done
+	tally "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" \
+		$(printf 'c%d ' $(seq 1 16))
 	[ "$held" -eq 2 ]
 	[ "$refused" -eq 14 ]
 	until_taps 3           # bhu1's two, and bhu2's stopped one
