@@ -83,7 +83,8 @@ LIBEXEC_PROGS := bridge-helper bridge-helper-client
 BIN_PROGS   := bridge-helper-run
 SBIN_PROGS  := bridge-helperd
 PROGS       := $(LIBEXEC_PROGS) $(BIN_PROGS) $(SBIN_PROGS)
-TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo
+TEST_PROGS  := tests/unit_acl tests/test_client tests/fake-helper tests/tapinfo \
+               tests/qhijack tests/stopat
 
 .PHONY: all tests check check-noroot demo clean asan man-lint FORCE
 all: $(PROGS) $(LIBS_OUT)
@@ -182,6 +183,10 @@ tests/fake-helper: tests/fake-helper.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/fake-helper.c fdpass.c $(ALL_LDFLAGS)
 tests/tapinfo: tests/tapinfo.c fdpass.c fdpass.h
 	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/tapinfo.c fdpass.c $(ALL_LDFLAGS)
+tests/qhijack: tests/qhijack.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+tests/stopat: tests/stopat.c fdpass.c fdpass.h
+	$(CC) $(ALL_CFLAGS) -I. -o $@ tests/stopat.c fdpass.c $(ALL_LDFLAGS)
 
 tests: $(TEST_PROGS)
 

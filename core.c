@@ -5,8 +5,10 @@
  *  2. look the bridge up; refuse anything that is not a bridge; if the name
  *     was an alternative name, decide again on the device's own name;
  *  3. the administrator's send buffer and quota;
- *  4. only then the TAP: created, enslaved, counted again against
- *     concurrent launches.
+ *  4. only then the TAP: created (owned from its first moment, under a
+ *     name nobody can predict), checked with the kernel to have only our
+ *     queues (made again if a stranger got one in), counted again against
+ *     concurrent launches, and only then enslaved.
  * core_check() walks steps 1-3 with the same functions and stops there.
  * Every refusal is one line in RES and one syslog line (core_create). */
 #include "core.h"
@@ -20,7 +22,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "netlink.h"
 #include "tap.h"
@@ -52,12 +53,54 @@ static int fail(struct run *r, int status, const char *fmt, ...)
 	return status;
 }
 
-/* One line per decision; a logging failure never changes the decision. */
+/* VALUE as a quoted field of the audit line: in double quotes, with '"'
+ * and '\\' escaped by a backslash and any byte that is not printable ASCII
+ * as \xHH, so that a log parser cannot be misled by what a caller chose
+ * (bridge names may hold '"' and '=', user names anything NSS returns).
+ * Truncated, still well-formed, if BUF is too small. */
+static const char *quoted(char *buf, size_t n, const char *value)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (n < 3)
+		return "\"\"";
+	buf[o++] = '"';
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		char e[4];
+		size_t k = 0;
+
+		if (*p == '"' || *p == '\\') {
+			e[k++] = '\\';
+			e[k++] = (char)*p;
+		} else if (*p < 0x20 || *p > 0x7e) {
+			e[k++] = '\\';
+			e[k++] = 'x';
+			e[k++] = hex[*p >> 4];
+			e[k++] = hex[*p & 15];
+		} else {
+			e[k++] = (char)*p;
+		}
+		if (o + k + 2 > n)            /* room for '"' and NUL */
+			break;
+		memcpy(buf + o, e, k);
+		o += k;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+#define QBR (4 * IFNAMSIZ + 3)        /* a quoted interface name */
+#define QTEXT 1200                    /* a quoted reason or rule */
+
+/* One line per decision; a logging failure never changes the decision.
+ * Every field the caller controls is quoted(). */
 __attribute__((format(printf, 3, 4)))
 static void audit(const struct run *r, int prio, const char *fmt, ...)
 {
 	const struct core_caller *who = r->who;
-	char what[1536], via[64] = "";
+	char what[1536], via[64] = "", user[4 * sizeof(who->name) + 3];
 	va_list ap;
 
 	if (!r->log)
@@ -68,15 +111,18 @@ static void audit(const struct run *r, int prio, const char *fmt, ...)
 	if (who->via)
 		snprintf(via, sizeof(via), " via=%s pid=%ld", who->via,
 			 (long)who->pid);
-	syslog(prio, "uid=%u user=%s%s %s", (unsigned)who->uid, who->name, via,
-	       what);
+	syslog(prio, "uid=%u user=%s%s %s", (unsigned)who->uid,
+	       quoted(user, sizeof(user), who->name), via, what);
 }
 
 /* A refusal: logged with REASON, returned with the message in RES. */
 static int refuse(struct run *r, const char *bridge, const char *reason)
 {
-	audit(r, LOG_NOTICE, "denied: bridge=%s queues=%u reason=\"%s\"", bridge,
-	      r->req->queues, reason);
+	char qb[QBR], qr[QTEXT];
+
+	audit(r, LOG_NOTICE, "denied: bridge=%s queues=%u reason=%s",
+	      quoted(qb, sizeof(qb), bridge), r->req->queues,
+	      quoted(qr, sizeof(qr), reason));
 	return r->res->status;
 }
 
@@ -171,11 +217,8 @@ static int decide(struct run *r, const char *name)
 	char buf[VERDICT_MAX];
 
 	r->acl = r->pol->get(r->pol->ctx, name, r->res);
-	if (!r->acl) {
-		audit(r, LOG_NOTICE, "denied: bridge=%s queues=%u reason=\"%s\"",
-		      name, r->req->queues, r->res->msg);
-		return r->res->status;
-	}
+	if (!r->acl)
+		return refuse(r, name, r->res->msg);
 	acl_decide(r->acl, name, &c, &r->dec);
 	if (r->dec.result == ACL_ALLOWED)
 		return queue_bound(r, name);
@@ -236,26 +279,16 @@ static int effective_sndbuf(const struct acl_decision *dec, int asked)
 	return asked;
 }
 
-/* With SETTLE (the tie-break after our TAP exists): a lower-index TAP that
- * has no owner yet may be a concurrent launch of this very caller, between
- * TUNSETIFF and TUNSETOWNER, which would not count us either. Give such
- * TAPs a moment to settle; those that do not still count: fail closed. */
-static int count_owned(struct run *r, int below, bool settle, int *n)
+/* The caller's TAPs on the bridge (or on their way to it) with an ifindex
+ * below BELOW. No waiting: a TAP counts for its caller from its first
+ * moment (its name says whose it is), so a launch that has not finished,
+ * or is stopped, counts against its own caller and nobody else. */
+static int count_owned(struct run *r, int below, int *n)
 {
-	const struct timespec ms = { 0, 1000000 };
-	int pending = 0;
-
-	for (int tries = 0;; tries++) {
-		*n = nl_count_owned(r->nl, r->br.ifindex, r->who->uid, below,
-				    settle ? &pending : NULL);
-		if (*n < 0)
-			return system_error(r, *n, "cannot count the caller's TAPs");
-		if (pending == 0 || tries == 200) {
-			*n += pending;
-			return CORE_OK;
-		}
-		nanosleep(&ms, NULL);
-	}
+	*n = nl_count_owned(r->nl, r->br.ifindex, r->who->uid, below);
+	if (*n < 0)
+		return system_error(r, *n, "cannot count the caller's TAPs");
+	return CORE_OK;
 }
 
 static int quota(struct run *r, int below)
@@ -266,7 +299,7 @@ static int quota(struct run *r, int below)
 
 	if (!dec->has_limit)
 		return CORE_OK;
-	if ((s = count_owned(r, below, below != INT_MAX, &n)) != CORE_OK)
+	if ((s = count_owned(r, below, &n)) != CORE_OK)
 		return s;
 	if ((unsigned)n < dec->limit)
 		return CORE_OK;
@@ -290,25 +323,79 @@ static int random_mac(struct run *r, uint8_t mac[6])
 	return CORE_OK;
 }
 
-static int make_tap(struct run *r, int *tunfds)
+/* A TAP a stranger attached a queue to (the window before TUNSETOWNER,
+ * tap.c) is destroyed, which detaches the stranger's queue too, and made
+ * again; after TAP_ATTEMPTS such TAPs in a row the launch is refused. */
+#define TAP_ATTEMPTS 8
+
+static int hijacked(struct run *r, const char *tap, int ifindex, int attempt,
+		    const char *why)
+{
+	char what[64], qb[QBR], qr[QTEXT];
+	int e;
+
+	audit(r, LOG_WARNING, "hijack: bridge=%s tap=%s queues=%u attempt=%d "
+	      "reason=%s, destroyed", quoted(qb, sizeof(qb), r->br.name), tap,
+	      r->req->queues, attempt, quoted(qr, sizeof(qr), why));
+	if ((e = nl_del_link(r->nl, ifindex)) < 0) {
+		snprintf(what, sizeof(what), "cannot delete %s", tap);
+		return system_error(r, e, what);
+	}
+	return CORE_OK;
+}
+
+/* Create the TAP and make sure, with the kernel, that every queue of it is
+ * one of ours. Returns its ifindex in *IFINDEX. */
+static int new_tap(struct run *r, int *tunfds, struct tap_dev *tap, int *ifindex)
 {
 	struct tap_req treq = { .vnet_hdr = r->req->vnet_hdr,
 				.queues = r->req->queues, .owner = r->who->uid,
 				.sndbuf = r->res->sndbuf };
-	struct tap_dev tap;
-	uint8_t mac[6];
-	int e, ifindex;
+	struct nl_tap_want want = { .name = tap->name, .owner = r->who->uid,
+				    .queues = r->req->queues };
+	char why[128], what[64];
+	int e;
 
-	if ((e = tap_create(&treq, tunfds, &tap)) < 0)
-		return system_error(r, e, "cannot create a TAP");
+	for (int attempt = 1;; attempt++) {
+		if ((e = tap_create(&treq, tunfds, tap)) < 0)
+			return system_error(r, e, "cannot create a TAP");
+		if ((*ifindex = nl_ifindex(r->nl, tap->name)) < 0) {
+			snprintf(what, sizeof(what), "cannot find %s", tap->name);
+			return system_error(r, *ifindex, what);
+		}
+		e = nl_tap_check(r->nl, *ifindex, &want, why, sizeof(why));
+		if (e == 0)
+			return CORE_OK;
+		if (e != -EBUSY) {
+			snprintf(what, sizeof(what), "cannot check %s", tap->name);
+			return fail(r, CORE_SYSTEM, "%s: %s", what,
+				    why[0] ? why : strerror(-e));
+		}
+		if ((e = hijacked(r, tap->name, *ifindex, attempt, why)) != CORE_OK)
+			return e;
+		if (attempt == TAP_ATTEMPTS) {
+			fail(r, CORE_SYSTEM, "%s: another process attached a queue to "
+			     "each of the %d TAPs made (last: %s)", r->br.name,
+			     TAP_ATTEMPTS, why);
+			return refuse(r, r->br.name, r->res->msg);
+		}
+	}
+}
+
+static int make_tap(struct run *r, int *tunfds)
+{
+	struct tap_dev tap = { .name = "" };
+	uint8_t mac[6];
+	int e, ifindex = 0;
+
+	if ((e = new_tap(r, tunfds, &tap, &ifindex)) != CORE_OK)
+		return e;
 	snprintf(r->res->tap, sizeof(r->res->tap), "%s", tap.name);
 	r->res->vnet_hdr = tap.vnet_hdr;
-	if ((ifindex = nl_ifindex(r->nl, tap.name)) < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "cannot find %s", tap.name);
-		return system_error(r, ifindex, what);
-	}
+	/* Concurrent launches: only TAPs created before ours count against
+	 * us; one over the limit gives up before it is on the bridge. */
+	if ((e = quota(r, ifindex)) != CORE_OK)
+		return e;
 	if ((e = random_mac(r, mac)) != CORE_OK)
 		return e;
 	if ((e = nl_enslave(r->nl, ifindex, r->br.ifindex, r->br.mtu, mac,
@@ -319,8 +406,7 @@ static int make_tap(struct run *r, int *tunfds)
 			    tap.name, r->br.name, strerror(-e), ext ? ": " : "",
 			    ext ? ext : "");
 	}
-	/* Concurrent launches: only TAPs created before ours count against us. */
-	return quota(r, ifindex);
+	return CORE_OK;
 }
 
 /* ---- the two entry points ------------------------------------------------------ */
@@ -343,7 +429,7 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 		struct core_result *res)
 {
 	struct run r;
-	char buf[VERDICT_MAX];
+	char buf[VERDICT_MAX], qb[QBR], qr[QTEXT];
 	int s;
 
 	run_init(&r, req, who, pol, res, true);
@@ -354,8 +440,9 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 	}
 	if (s == CORE_OK)
 		audit(&r, LOG_INFO, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d "
-		      "rule=%s", r.br.name, res->tap, req->queues, res->sndbuf,
-		      verdict(&r.dec, buf, sizeof(buf)) + strlen("allowed by "));
+		      "rule=%s", quoted(qb, sizeof(qb), r.br.name), res->tap,
+		      req->queues, res->sndbuf, quoted(qr, sizeof(qr),
+		      verdict(&r.dec, buf, sizeof(buf)) + strlen("allowed by ")));
 	nl_close(r.nl);
 	res->status = s;
 	return s;
@@ -431,7 +518,7 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
 		say(out, outlen, "%s\n", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&
-	    (s = count_owned(&r, INT_MAX, false, &n)) == CORE_OK)
+	    (s = count_owned(&r, INT_MAX, &n)) == CORE_OK)
 		say(out, outlen, "quota: %d of %u in use (limit at %s:%u)\n", n,
 		    r.dec.limit, r.dec.limit_rule.file, r.dec.limit_rule.line);
 	else if (r.dec.has_limit && s != CORE_SYSTEM)

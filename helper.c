@@ -5,7 +5,8 @@
  * Invariants -- every change to this file MUST keep them:
  *  1. --help and --version are answered before any other work.
  *  2. Before anything else: fds 0-2 open, every other fd but --fd closed,
- *     empty environment, default signal mask and dispositions, not dumpable.
+ *     empty environment, default signal mask and dispositions (SIGPIPE
+ *     and SIGXFSZ ignored: errors, not deaths), not dumpable.
  *  3. The only privileged act before dropping privilege is opening
  *     /dev/net/tun (a fixed path; creates nothing). Then only CAP_NET_ADMIN
  *     is kept (none for --check/--lint), ids become the caller's, and the
@@ -68,7 +69,8 @@ static const char usage_text[] =
 "  --use-vnet      ask for IFF_VNET_HDR (if the kernel offers it)\n"
 "  --queues=N      a multi-queue TAP with N queues (1..256): N fds; at most\n"
 "                  what the ACL allows (1 unless a queues rule says more)\n"
-"  --sndbuf=BYTES  send buffer; may lower the administrator's, never raise it\n"
+"  --sndbuf=BYTES  the send buffer the TAP starts with; may lower the\n"
+"                  administrator's, never raise it\n"
 "  --acl=FILE      another ACL file (refused when running privileged)\n"
 "  --check         print whether the caller may use BRIDGE, and why\n"
 "  --user=NAME|UID with --check, as root: ask on that user's behalf\n"
@@ -150,14 +152,17 @@ static void reset_signals(void)
 	sigset_t none;
 
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGPIPE)
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGPIPE ||
+		    sig == SIGXFSZ)
 			continue;            /* fixed by the kernel; set below */
 		sigaction(sig, &sa, NULL);   /* libc's own (32, 33): EINVAL */
 	}
-	/* Writing to a socket or stderr whose reader is gone is an error we
-	 * report, not a death by signal. */
+	/* Writing to a socket or stderr whose reader is gone, or to a file
+	 * beyond the caller's RLIMIT_FSIZE (ulimit -f), is an error reported
+	 * by the exit status, not a death by signal. */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		die_errno(EXIT_SYSTEM, errno, "cannot reset the signal mask");

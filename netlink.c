@@ -4,9 +4,11 @@
  * mnl_cb_run2(), which checks seq and portid; every change asks for an ACK;
  * the kernel's extended-ack text is kept for the caller's error message. */
 #include "netlink.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
@@ -101,7 +103,11 @@ struct reply {
 	uid_t owner;
 	int below;
 	int count;
-	int pending;
+	/* nl_tap_check */
+	const struct nl_tap_want *want;
+	char *why;
+	size_t whylen;
+	int verdict;
 };
 
 /* NLMSG_ERROR: an ACK (error 0) ends the exchange; an error keeps its text. */
@@ -344,13 +350,35 @@ static bool alias_owner(const struct nlattr *a, uint32_t *uid)
 	return true;
 }
 
+/* Whose TAP is this, for the quota? See nl_count_owned(). */
+static bool tap_uid(const struct link_attrs *la, const char *name,
+		    uint32_t master, int br_ifindex, uint32_t *uid)
+{
+	uid_t u;
+
+	/* Handed out by bridge-helper: the mark decides, whatever
+	 * TUNSETOWNER the holder of the fd did since. */
+	if (alias_owner(la->tb[IFLA_IFALIAS], uid))
+		return true;
+	/* Made by bridge-helper, not yet marked: a launch on its way (or
+	 * stopped on its way), its caller's from the start. */
+	if (name && tap_name_owner(name, &u)) {
+		*uid = (uint32_t)u;
+		return true;
+	}
+	/* Anything else counts only once on the bridge: an owner alone is
+	 * what any holder of a queue may set, e.g. on an unowned TAP. */
+	return master == (uint32_t)br_ifindex &&
+	       u32_attr(la->tun[IFLA_TUN_OWNER], uid);
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply *rep = data;
 	struct link_attrs la;
 	const struct ifinfomsg *ifi = parse_link(nlh, &la);
 	const char *kind = str_attr(la.info[IFLA_INFO_KIND]);
-	uint32_t owner, master = 0;
+	uint32_t uid, master = 0;
 
 	if (!ifi) {
 		errno = EBADMSG;
@@ -360,37 +388,15 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (la.tb[IFLA_MASTER] && !u32_attr(la.tb[IFLA_MASTER], &master))
 		return MNL_CB_OK;
-	if (alias_owner(la.tb[IFLA_IFALIAS], &owner)) {
-		/* Handed out by bridge-helper: the mark decides, whatever
-		 * TUNSETOWNER the holder of the fd did since. */
-		if (owner == rep->owner &&
-		    (master == 0 || master == (uint32_t)rep->br_ifindex))
-			rep->count++;
+	if (master != 0 && master != (uint32_t)rep->br_ifindex)
 		return MNL_CB_OK;
-	}
-	if (!la.tun[IFLA_TUN_OWNER]) {
-		/* No owner yet: maybe a launch between TUNSETIFF and
-		 * TUNSETOWNER (a non-persistent TAP, down, on no bridge). */
-		const struct nlattr *persist = la.tun[IFLA_TUN_PERSIST];
-		const struct nlattr *type = la.tun[IFLA_TUN_TYPE];
-
-		if (master == 0 && !(ifi->ifi_flags & IFF_UP) &&
-		    persist && mnl_attr_validate(persist, MNL_TYPE_U8) == 0 &&
-		    mnl_attr_get_u8(persist) == 0 &&
-		    type && mnl_attr_validate(type, MNL_TYPE_U8) == 0 &&
-		    mnl_attr_get_u8(type) == IFF_TAP)
-			rep->pending++;
-		return MNL_CB_OK;
-	}
-	if (!u32_attr(la.tun[IFLA_TUN_OWNER], &owner) || owner != rep->owner)
-		return MNL_CB_OK;
-	if (master == 0 || master == (uint32_t)rep->br_ifindex)
+	if (tap_uid(&la, str_attr(la.tb[IFLA_IFNAME]), master, rep->br_ifindex,
+		    &uid) && uid == (uint32_t)rep->owner)
 		rep->count++;
 	return MNL_CB_OK;
 }
 
-int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below,
-		   int *pending)
+int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below)
 {
 	for (int attempt = 0; attempt < 5; attempt++) {
 		char req[512];
@@ -411,9 +417,118 @@ int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below,
 		r = transact(nl, nlh, count_cb, &rep);
 		if (r == -EINTR)        /* NLM_F_DUMP_INTR: links changed, retry */
 			continue;
-		if (pending)
-			*pending = rep.pending;
 		return r < 0 ? r : rep.count;
 	}
 	return -EAGAIN;
+}
+
+/* ---- a TAP just made: is it only ours? ------------------------------------ */
+
+static bool u8_attr(const struct nlattr *a, uint8_t *v)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+		return false;
+	*v = mnl_attr_get_u8(a);
+	return true;
+}
+
+/* The first difference from WANT, as text; NULL: none. -EPROTO (in *ERR)
+ * when the kernel leaves out what we must see. */
+static const char *tap_differs(const struct ifinfomsg *ifi,
+			       const struct link_attrs *la,
+			       const struct nl_tap_want *want, char *buf,
+			       size_t n, int *err)
+{
+	const char *name = str_attr(la->tb[IFLA_IFNAME]);
+	uint32_t owner, queues, disabled;
+	uint8_t type, persist, mq;
+
+	if (!u8_attr(la->tun[IFLA_TUN_TYPE], &type) ||
+	    !u8_attr(la->tun[IFLA_TUN_PERSIST], &persist) ||
+	    !u8_attr(la->tun[IFLA_TUN_MULTI_QUEUE], &mq)) {
+		*err = -EPROTO;
+		return "the kernel does not report the TAP's state";
+	}
+	if (!name || strcmp(name, want->name) != 0)
+		return "renamed";
+	if (type != IFF_TAP || ifi->ifi_type != ARPHRD_ETHER)
+		return "link type changed";
+	if (!u32_attr(la->tun[IFLA_TUN_OWNER], &owner) || owner != (uint32_t)want->owner)
+		return "owner changed";
+	if (la->tun[IFLA_TUN_GROUP])
+		return "group set";
+	if (persist)
+		return "made persistent";
+	if (mq != (want->queues > 1))
+		return "queue mode changed";
+	if (want->queues <= 1)        /* a single queue: ours (EBUSY to others) */
+		return NULL;
+	if (!u32_attr(la->tun[IFLA_TUN_NUM_QUEUES], &queues) ||
+	    !u32_attr(la->tun[IFLA_TUN_NUM_DISABLED_QUEUES], &disabled)) {
+		*err = -EPROTO;
+		return "the kernel does not report the TAP's queues";
+	}
+	if (queues == want->queues && disabled == 0)
+		return NULL;
+	snprintf(buf, n, "%u queues attached and %u detached, %u made",
+		 (unsigned)queues, (unsigned)disabled, want->queues);
+	return buf;
+}
+
+static int check_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reply *rep = data;
+	struct link_attrs la;
+	const struct ifinfomsg *ifi = parse_link(nlh, &la);
+	const char *kind = str_attr(la.info[IFLA_INFO_KIND]);
+	const char *why;
+	char buf[96];
+	int err = -EBUSY;
+
+	if (!ifi) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	rep->found = true;
+	if (!kind || strcmp(kind, "tun") != 0) {
+		why = "not a TUN/TAP device";
+	} else {
+		why = tap_differs(ifi, &la, rep->want, buf, sizeof(buf), &err);
+		if (!why) {
+			rep->verdict = 0;
+			return MNL_CB_OK;
+		}
+	}
+	rep->verdict = err;
+	snprintf(rep->why, rep->whylen, "%s", why);
+	return MNL_CB_OK;
+}
+
+int nl_tap_check(struct nl *nl, int ifindex, const struct nl_tap_want *want,
+		 char *why, size_t whylen)
+{
+	char req[512] = { 0 };
+	struct nlmsghdr *nlh = new_req(nl, req, RTM_GETLINK, NLM_F_ACK, ifindex);
+	struct reply rep = { .want = want, .why = why, .whylen = whylen,
+			     .verdict = -EIO };
+	int r;
+
+	if (whylen)
+		why[0] = '\0';
+	if (!mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_EXT_MASK,
+				    RTEXT_FILTER_SKIP_STATS))
+		return -EMSGSIZE;
+	r = transact(nl, nlh, check_cb, &rep);
+	if (r < 0)
+		return r;
+	return rep.found ? rep.verdict : -ENODEV;
+}
+
+int nl_del_link(struct nl *nl, int ifindex)
+{
+	char req[512] = { 0 };
+	struct nlmsghdr *nlh = new_req(nl, req, RTM_DELLINK, NLM_F_ACK, ifindex);
+	struct reply rep = { 0 };
+
+	return transact(nl, nlh, NULL, &rep);
 }

@@ -35,15 +35,33 @@ int nl_bridge_get(struct nl *nl, const char *name, struct nl_bridge *br,
 int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
 	       const uint8_t mac[6], uid_t owner);
 
-/* Count TUN/TAP devices of OWNER -- by the alias bridge-helper set, or, for
- * TAPs without it, by IFLA_TUN_OWNER -- with an ifindex below
- * BELOW that are either enslaved to BR_IFINDEX or have no master yet (they may
- * be on their way to it). Returns the count (>= 0) or -errno. *PENDING (if not
- * NULL) receives the number of TAPs below BELOW that have no owner yet and
- * look like a launch in progress (non-persistent, down, no master): they may
- * be the same caller's, between TUNSETIFF and TUNSETOWNER. */
-int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below,
-		   int *pending);
+/* Count the TUN/TAP devices of OWNER with an ifindex below BELOW that are
+ * enslaved to BR_IFINDEX or have no master yet. Whose a TAP is: the alias
+ * bridge-helper set, else the uid in a name tap_create() gave (so a TAP
+ * counts from its first moment, before it has an owner or an alias), else,
+ * for a TAP already on this bridge, IFLA_TUN_OWNER. Returns the count (>= 0)
+ * or -errno. */
+int nl_count_owned(struct nl *nl, int br_ifindex, uid_t owner, int below);
+
+/* What a TAP just made must look like before it is used. */
+struct nl_tap_want {
+	const char *name;
+	uid_t owner;
+	unsigned queues;        /* the queues we attached; >1: multi-queue */
+};
+
+/* Check IFINDEX with the kernel: a TAP named WANT->name, owned by
+ * WANT->owner, with no group, not persistent, an Ethernet link, and (when
+ * multi-queue) exactly WANT->queues queues attached, none detached. 0: as
+ * expected; -EBUSY: not (another process has or had a queue of it), WHY
+ * says what differs; -EPROTO: the kernel does not say (too old); other
+ * -errno: netlink failure. */
+int nl_tap_check(struct nl *nl, int ifindex, const struct nl_tap_want *want,
+		 char *why, size_t whylen);
+
+/* Delete the link IFINDEX (RTM_DELLINK, ACKed). For a TAP this detaches
+ * every queue, whoever holds it. Returns 0 or -errno. */
+int nl_del_link(struct nl *nl, int ifindex);
 
 /* ifindex of NAME, or -errno. */
 int nl_ifindex(struct nl *nl, const char *name);

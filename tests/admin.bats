@@ -71,43 +71,6 @@ hold() {
 	HOLDERS+=("$n")
 }
 
-# settled NAME: wait (bounded) until NAME holds its TAP or has exited;
-# succeeds if it holds it.
-settled() {
-	local n="$1" pid i
-	pid=$(cat "$H/$n.pid")
-	for ((i = 0; i < 1500; i++)); do
-		grep -qx held "$H/$n.out" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	grep -qx held "$H/$n.out"
-}
-
-# finished NAME: wait for NAME to exit; its exit status in $status.
-finished() {
-	status=0
-	wait "$(cat "$H/$1.pid")" || status=$?
-}
-
-# release NAME: let NAME close its TAP and exit (never blocks: the fifo is
-# opened read-write); waits for it.
-release() {
-	local n="$1" pid
-	pid=$(cat "$H/$n.pid")
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	exec 8<>"$H/$n.fifo"
-	echo go >&8
-	exec 8>&-
-	wait "$pid" || true
-}
-
-# TAPs owned by USER on br0, as the kernel reports them.
-owned() {
-	ip -n "$NS" -d -o link show type tun | grep " master br0 " |
-		grep -c " user $1 " || true
-}
-
 uid_of() { id -u "$1"; }
 gid_of() { getent group "$1" | cut -d: -f3; }
 
@@ -304,20 +267,12 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	allow br0 group=bhg1
 	limit br0 2
 	EOF
-	local i held=0 refused=0
+	local i
 	for i in $(seq 1 16); do
 		hold "c$i" bhu1 --br=br0
 	done
-	for i in $(seq 1 16); do
-		if settled "c$i"; then
-			held=$((held + 1))
-		else
-			finished "c$i"
-			[ "$status" -eq 3 ]
-			grep -Eqx "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" "$H/c$i.err"
-			refused=$((refused + 1))
-		fi
-	done
+	tally "bridge-helper: br0: quota reached: [0-9]+ of 2 TAPs in use \(limit at $E:2\)" \
+		$(printf 'c%d ' $(seq 1 16))
 	[ "$held" -eq 2 ]
 	[ "$refused" -eq 14 ]
 	until_taps 2
@@ -771,7 +726,7 @@ log_shape() {
 	run log_sync
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$(log_shape "${lines[0]}")" = "86 uid=$u1 user=bhu1 allowed: bridge=br0 tap=$tap queues=2 sndbuf=0 rule=$E:1" ]
+	[ "$(log_shape "${lines[0]}")" = "86 uid=$u1 user=\"bhu1\" allowed: bridge=\"br0\" tap=$tap queues=2 sndbuf=0 rule=\"$E:1\"" ]
 
 	run --separate-stderr devlog as_user bhu2 "$PRIVDIR/tapinfo" -- \
 		"$PRIVDIR/bridge-helper-suid" --fd=SOCK --br=br0
@@ -791,10 +746,10 @@ log_shape() {
 	run log_sync
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 4 ]
-	[ "$(log_shape "${lines[0]}")" = "85 uid=$u2 user=bhu2 denied: bridge=br0 queues=1 reason=\"denied by $E:2\"" ]
-	[ "$(log_shape "${lines[1]}")" = "85 uid=$u3 user=bhu3 denied: bridge=br0 queues=1 reason=\"denied: no rule matches\"" ]
-	[ "$(log_shape "${lines[2]}")" = "85 uid=$u1 user=bhu1 denied: bridge=br1 queues=1 reason=\"quota: 0 of 0 in use (limit at $E:4)\"" ]
-	[ "$(log_shape "${lines[3]}")" = "85 uid=$u1 user=bhu1 denied: bridge=nosuch0 queues=1 reason=\"no such device\"" ]
+	[ "$(log_shape "${lines[0]}")" = "85 uid=$u2 user=\"bhu2\" denied: bridge=\"br0\" queues=1 reason=\"denied by $E:2\"" ]
+	[ "$(log_shape "${lines[1]}")" = "85 uid=$u3 user=\"bhu3\" denied: bridge=\"br0\" queues=1 reason=\"denied: no rule matches\"" ]
+	[ "$(log_shape "${lines[2]}")" = "85 uid=$u1 user=\"bhu1\" denied: bridge=\"br1\" queues=1 reason=\"quota: 0 of 0 in use (limit at $E:4)\"" ]
+	[ "$(log_shape "${lines[3]}")" = "85 uid=$u1 user=\"bhu1\" denied: bridge=\"nosuch0\" queues=1 reason=\"no such device\"" ]
 
 	# a bad configuration is a decision too
 	acl_write <<-'EOF'
@@ -805,7 +760,7 @@ log_shape() {
 	[ "$status" -eq 4 ]
 	run log_sync
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$(log_shape "${lines[0]}")" = "85 uid=$u1 user=bhu1 denied: bridge=br0 queues=1 reason=\"bad configuration, everything denied: $E:1:16: invalid uid '4294967295' (expected 0..4294967294)\"" ]
+	[ "$(log_shape "${lines[0]}")" = "85 uid=$u1 user=\"bhu1\" denied: bridge=\"br0\" queues=1 reason=\"bad configuration, everything denied: $E:1:16: invalid uid '4294967295' (expected 0..4294967294)\"" ]
 	# --check decides nothing and logs nothing: not the user's own, and not
 	# root's on the user's behalf (which would read as that user's request)
 	run --separate-stderr devlog as_user bhu1 "$PRIVDIR/bridge-helper-suid" --check --br=br0
@@ -825,7 +780,46 @@ log_shape() {
 	tap=$(field name)
 	run log_sync
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$(log_shape "${lines[0]}")" = "86 uid=0 user=root allowed: bridge=br0 tap=$tap queues=1 sndbuf=0 rule=$ACL:1" ]
+	[ "$(log_shape "${lines[0]}")" = "86 uid=0 user=\"root\" allowed: bridge=\"br0\" tap=$tap queues=1 sndbuf=0 rule=\"$ACL:1\"" ]
+}
+
+@test "syslog: what the caller controls is quoted and escaped: a bridge named q\"x=1\\, a user name with quotes, = and ESC" {
+	# The bridge name holds '"', '=' and '\' (the kernel and the helper
+	# allow them); bhu1's name, as NSS reports it in the helper's mount
+	# namespace (a passwd line before the real one, same uid), holds '"',
+	# a space, '=' and an ESC byte.
+	local br='q"x=1\' u1 tap evil
+	u1=$(uid_of bhu1)
+	ip -n "$NS" link add "$br" type bridge
+	acl_write <<-'EOF'
+	deny  br0 user=bhu1
+	allow all
+	EOF
+	evil=$(printf 'e"v il=0\033')
+	mkdir -p "$OVDIR/u"
+	{ echo "$evil:x:$u1:$(id -g bhu1)::/:/bin/sh"; cat /etc/passwd; } >"$OVDIR/u/passwd"
+	log_start
+	run --separate-stderr devlog as_user bhu1 "$PRIVDIR/tapinfo" -- \
+		"$PRIVDIR/bridge-helper-suid" --fd=SOCK --br="$br"
+	[ "$status" -eq 0 ]
+	tap=$(field name)
+	run --separate-stderr devlog as_user bhu1 "$PRIVDIR/tapinfo" -- \
+		"$PRIVDIR/bridge-helper-suid" --fd=SOCK --br=br0
+	[ "$status" -eq 3 ]
+	run log_sync
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(log_shape "${lines[0]}")" = "86 uid=$u1 user=\"e\\\"v il=0\\x1b\" allowed: bridge=\"q\\\"x=1\\\\\" tap=$tap queues=1 sndbuf=0 rule=\"$E:2\"" ]
+	[ "$(log_shape "${lines[1]}")" = "85 uid=$u1 user=\"e\\\"v il=0\\x1b\" denied: bridge=\"br0\" queues=1 reason=\"denied by $E:1\"" ]
+	# what a key=value parser makes of it: exactly these fields, nothing
+	# the caller slipped in (no second user=, no uid=0)
+	local fields
+	fields=$(log_shape "${lines[0]}" | python3 -c '
+import shlex, sys
+line = sys.stdin.read().split(" ", 1)[1]
+print(" ".join(k.split("=", 1)[0] for k in shlex.split(line.replace("allowed: ", ""), posix=True)))')
+	[ "$fields" = "uid user bridge tap queues sndbuf rule" ]
+	until_taps 0
 }
 
 @test "syslog: no listener on /dev/log never changes the decision" {

@@ -83,7 +83,7 @@ ip -d link show "$BRIDGE_HELPER_IFNAME"'
 	[ "${lines[2]}" = fd5=/dev/net/tun ]
 	[ "${lines[3]}" = fd6=/dev/net/tun ]
 	[ "${lines[4]}" = FDS=3:4:5:6 ]
-	[[ "${lines[5]}" =~ ^IFNAME=tap[0-9]+$ ]]
+	[[ "${lines[5]}" =~ ^IFNAME=tap[0-9a-f]{12}$ ]]
 	tap="${lines[5]#IFNAME=}"
 	[[ "$output" == *"$tap: <"*" mtu 1400 "*" master br0 "* ]]
 	[[ "$output" == *"tun type tap pi off vnet_hdr on multi_queue numqueues 4 numdisabled 0 "* ]]

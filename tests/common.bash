@@ -17,6 +17,10 @@
 #   as_user U CMD...         in $NS, a private mount ns with $ACLDIR at
 #                            /etc/bridge-helper, run CMD as user U via
 #                            setpriv + sh -c 'exec ...'
+#   settled / finished / release NAME, tally RE NAME..., owned USER
+#                            launches held in the background (the suites'
+#                            own hold(): "held" in $H/NAME.out, pid in
+#                            $H/NAME.pid, fifo $H/NAME.fifo), TAPs by owner
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 HELPER="$ROOT/bridge-helper"
@@ -194,4 +198,66 @@ src_snapshot() {
 	git -C "$1" -c init.defaultBranch=main init -q
 	git -C "$1" add -A
 	git -C "$1" -c user.name=test -c user.email=test@invalid commit -qm snapshot
+}
+
+# --- launches held in the background ------------------------------------------
+# A suite's hold() runs a launch in the background whose tapinfo --then
+# prints "held" to $H/NAME.out and blocks reading the fifo $H/NAME.fifo; its
+# pid is in $H/NAME.pid.
+
+# settled NAME: wait (bounded) until NAME holds its TAP or has exited;
+# succeeds if it holds it.
+settled() {
+	local n="$1" pid i
+	pid=$(cat "$H/$n.pid")
+	for ((i = 0; i < 1500; i++)); do
+		grep -qx held "$H/$n.out" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	grep -qx held "$H/$n.out"
+}
+
+# finished NAME: wait for NAME to exit; its exit status in $status.
+finished() {
+	status=0
+	wait "$(cat "$H/$1.pid")" || status=$?
+}
+
+# release NAME: let NAME close its TAP and exit (never blocks: the fifo is
+# opened read-write); waits for it.
+release() {
+	local n="$1" pid
+	pid=$(cat "$H/$n.pid")
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	exec 8<>"$H/$n.fifo"
+	echo go >&8
+	exec 8>&-
+	wait "$pid" || true
+}
+
+# tally RE NAME...: wait for each held launch NAME; count in $held those
+# that hold their TAP and in $refused those refused with exit 3 and a
+# message (in $H/NAME.err) matching the extended regexp RE; fails on
+# anything else.
+tally() {
+	local re="$1" n
+	shift
+	held=0 refused=0
+	for n in "$@"; do
+		if settled "$n"; then
+			held=$((held + 1))
+			continue
+		fi
+		finished "$n"
+		[ "$status" -eq 3 ] || return 1
+		grep -Eqx "$re" "$H/$n.err" || return 1
+		refused=$((refused + 1))
+	done
+}
+
+# TAPs owned by USER on br0, as the kernel reports them.
+owned() {
+	ip -n "$NS" -d -o link show type tun | grep " master br0 " |
+		grep -c " user $1 " || true
 }

@@ -81,7 +81,7 @@ one_clean_line() {   # FILE
 		fi
 	done
 	echo "# bridged=$bridged no-master=$nomaster clean-failures=$failed bad=$bad" >&3
-	grep -h '^bridge-helper: ' "$D"/r.* | sed 's/tap[0-9]*/tapN/g' | sort | uniq -c |
+	grep -h '^bridge-helper: ' "$D"/r.* | sed 's/tap[0-9a-f]\{12\}/tapN/g' | sort | uniq -c |
 		sed 's/^/#   /' >&3
 	[ $((bridged + nomaster + failed + bad)) -eq 500 ]
 	[ "$bad" -eq 0 ]

@@ -540,7 +540,7 @@ bad_acl() { refused 4 "bad configuration, everything denied: $1" --br=br0; }
 	run --separate-stderr tinfo --close-early -- --br=br0
 	[ "$(field helper-status)" = 1 ]
 	[ "$status" -eq 1 ]
-	[[ "$stderr" =~ ^bridge-helper:\ cannot\ pass\ tap[0-9]+\ to\ the\ caller:\ (Broken\ pipe|Connection\ reset\ by\ peer)$ ]]
+	[[ "$stderr" =~ ^bridge-helper:\ cannot\ pass\ tap[0-9a-f]{12}\ to\ the\ caller:\ (Broken\ pipe|Connection\ reset\ by\ peer)$ ]]
 	[ "$(tap_count)" -eq 0 ]
 }
 
@@ -550,6 +550,6 @@ bad_acl() { refused 4 "bad configuration, everything denied: $1" --br=br0; }
 	[[ "$output" == *"stall=ok"* ]]
 	[ "$(field helper-status)" = 1 ]
 	[ "$status" -eq 1 ]
-	[[ "$stderr" =~ ^bridge-helper:\ cannot\ pass\ tap[0-9]+\ to\ the\ caller:\ (Broken\ pipe|Connection\ reset\ by\ peer)$ ]]
+	[[ "$stderr" =~ ^bridge-helper:\ cannot\ pass\ tap[0-9a-f]{12}\ to\ the\ caller:\ (Broken\ pipe|Connection\ reset\ by\ peer)$ ]]
 	[ "$(tap_count)" -eq 0 ]
 }

@@ -280,6 +280,34 @@ poison_setup() {
 	done
 }
 
+@test "hostile: ulimit -f 0 with stderr or stdout on a file: a clean exit status, never death by SIGXFSZ" {
+	# RLIMIT_FSIZE 0: every write to a regular file fails (EFBIG) and,
+	# unless SIGXFSZ is ignored, kills the writer.
+	local copy
+	for copy in $COPIES; do
+		: >"$W/err" && chown bhu1 "$W/err"
+		# a refusal: its one line cannot be written; the status tells
+		run as1 "$copy" /bin/sh -c 'ulimit -f 0; exec "$@" 2>"$0"' "$W/err" \
+			"$PRIVDIR/tapinfo" -- "$(bin "$copy")" --fd=SOCK --br=br9
+		[ "$status" -eq 3 ]
+		[ "$output" = "helper-status=3" ]
+		[ ! -s "$W/err" ]
+		# --check: its report cannot be written: system error
+		: >"$W/out" && chown bhu1 "$W/out"
+		run as1 "$copy" /bin/sh -c 'ulimit -f 0; exec "$@" >"$0"' "$W/out" \
+			"$(bin "$copy")" --check --br=br0
+		[ "$status" -eq 1 ]
+		[ ! -s "$W/out" ]
+		# a launch writes no file: it just works
+		run as1 "$copy" /bin/sh -c 'ulimit -f 0; exec "$@" 2>"$0"' "$W/err" \
+			"$PRIVDIR/tapinfo" -- "$(bin "$copy")" --fd=SOCK --br=br0
+		[ "$status" -eq 0 ]
+		[ "$(field fds)" = 1 ]
+		[ ! -s "$W/err" ]
+	done
+	taps_gone
+}
+
 @test "hostile: huge argv (100,000 arguments; one 128 KiB argument): usage error, one short line, nothing created" {
 	local copy
 	# argv is built by python3 as bhu1, right before exec: bash is slow at it

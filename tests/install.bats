@@ -111,7 +111,7 @@ open_tap() {
 	exec {out}<&"${EX[0]}"
 	IFS= read -r line <&"$out"
 	echo "# $line"
-	[[ "$line" =~ ^(tap[0-9]+):\ 1\ queue\(s\),\ first\ fd\ [0-9]+,\ vnet_hdr\ off$ ]]
+	[[ "$line" =~ ^(tap[0-9a-f]{12}):\ 1\ queue\(s\),\ first\ fd\ [0-9]+,\ vnet_hdr\ off$ ]]
 	tap="${BASH_REMATCH[1]}"
 	run ip -n "$NS" -d link show "$tap"
 	[[ "$output" == *" master $br "* ]]
