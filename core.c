@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* core: decide and create for one caller. See core.h.
  *
  * The order is the security story of a launch, the same through either door:

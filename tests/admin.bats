@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The administrators' features (issue 4), end to end, as real users through
 # the setuid copy: user=/group= subjects, include, deny over allow, limit
 # (quotas counted from the kernel, concurrent launches), sndbuf, --check,
