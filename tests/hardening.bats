@@ -98,8 +98,8 @@ bad() { echo "# $*" >&3; return 1; }
 	fi
 }
 
-@test "libbridge-helper.so.1: API 1 stays at version BRIDGE_HELPER_1, exactly; bh_open2 is BRIDGE_HELPER_2" {
-	local v1 want
+@test "libbridge-helper.so.1: API 1 stays at version BRIDGE_HELPER_1, exactly; every later bh_ function (bh_open2 ...) is BRIDGE_HELPER_1.1" {
+	local v1 want others
 	# programs linked against the first release find every function they
 	# bind, at the version they recorded
 	v1=$(readelf --dyn-syms -W "$LIB" | awk '$8 ~ /@@BRIDGE_HELPER_1$/ && $4 == "FUNC" {
@@ -109,7 +109,11 @@ bad() { echo "# $*" >&3; return 1; }
 	want+="bh_request_set_vnet_hdr bh_strerror bh_tap_fd bh_tap_free bh_tap_name "
 	want+="bh_tap_queues bh_tap_take_fd bh_tap_vnet_hdr "
 	[ "$v1" = "$want" ] || bad "BRIDGE_HELPER_1 is: $v1"
-	readelf --dyn-syms -W "$LIB" | grep -Eq ' FUNC +GLOBAL +DEFAULT +[0-9]+ bh_open2@@BRIDGE_HELPER_2$'
+	# and what came after it (libbridge-helper.map), at one later version
+	readelf --dyn-syms -W "$LIB" | grep -Eq ' FUNC +GLOBAL +DEFAULT +[0-9]+ bh_open2@@BRIDGE_HELPER_1\.1$'
+	others=$(readelf --dyn-syms -W "$LIB" | awk '$4 == "FUNC" && $7 != "UND" &&
+		$8 ~ /^bh_/ && $8 !~ /@@BRIDGE_HELPER_1(\.1)?$/ { print $8 }')
+	[ -z "$others" ] || bad "bh_ functions at another version: $others"
 }
 
 @test "the library's soname is libbridge-helper.so.1" {
