@@ -195,7 +195,9 @@ static int step(struct svc_call *c)
 		r = fdpass_sendmsg(c->fd, c->req, c->reqlen, NULL, 0, MSG_DONTWAIT);
 		if (r == -EAGAIN)
 			return r;
-		if (r < 0)
+		/* A service that refuses at once (too many connections) may have
+		 * replied and closed before our request went out: read that. */
+		if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 			return bad(c, r, "cannot send the request: %s",
 				   errtext(-r, eb, sizeof(eb)));
 		c->state = SVC_REPLY;

@@ -145,6 +145,12 @@ build_example() {   # build_example OUT [dynamic|static]
 @test "make install: files, modes, owners; the helper is neither setuid nor capable" {
 	[ "$(perm "$R$P/libexec/bridge-helper")" = "755 root:root" ]
 	[ "$(perm "$R$P/bin/bridge-helper-run")" = "755 root:root" ]
+	# service mode: the daemon, the client (no privilege), the units
+	[ "$(perm "$R$P/sbin/bridge-helperd")" = "755 root:root" ]
+	[ "$(perm "$R$P/libexec/bridge-helper-client")" = "755 root:root" ]
+	[ "$(perm "$R$P/lib/systemd/system/bridge-helper.socket")" = "644 root:root" ]
+	grep -qx "ExecStart=$P/sbin/bridge-helperd --idle-exit=60" \
+		"$R$P/lib/systemd/system/bridge-helper.service"
 	[ "$(perm "$R$P/lib/libbridge-helper.so.1.1.0")" = "755 root:root" ]
 	[ "$(readlink "$R$P/lib/libbridge-helper.so.1")" = libbridge-helper.so.1.1.0 ]
 	[ "$(readlink "$R$P/lib/libbridge-helper.so")" = libbridge-helper.so.1 ]
@@ -165,11 +171,16 @@ build_example() {   # build_example OUT [dynamic|static]
 		./usr/local/include/bridge-helper.h ./usr/local/lib/libbridge-helper.a \
 		./usr/local/lib/libbridge-helper.so ./usr/local/lib/libbridge-helper.so.1 \
 		./usr/local/lib/libbridge-helper.so.1.1.0 \
-		./usr/local/lib/pkgconfig/bridge-helper.pc ./usr/local/libexec/bridge-helper \
+		./usr/local/lib/pkgconfig/bridge-helper.pc \
+		./usr/local/lib/systemd/system/bridge-helper.service \
+		./usr/local/lib/systemd/system/bridge-helper.socket \
+		./usr/local/libexec/bridge-helper ./usr/local/libexec/bridge-helper-client \
+		./usr/local/sbin/bridge-helperd \
 		./usr/local/share/man/man1/bridge-helper-run.1 \
 		./usr/local/share/man/man3/libbridge-helper.3 \
 		./usr/local/share/man/man5/bridge.conf.5 \
-		./usr/local/share/man/man8/bridge-helper.8)" ]
+		./usr/local/share/man/man8/bridge-helper.8 \
+		./usr/local/share/man/man8/bridge-helperd.8)" ]
 	# No privilege anywhere: no setuid/setgid file, no file capability.
 	run find "$R" -perm /6000
 	[ "$output" = "" ]

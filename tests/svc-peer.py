@@ -72,7 +72,10 @@ def main():
         if mode == "sendfd":
             fd = os.open("/dev/null", os.O_RDONLY)
             anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
-        s.sendmsg([data], anc)
+        try:
+            s.sendmsg([data], anc)
+        except (BrokenPipeError, ConnectionResetError):
+            pass                   # refused at once: the reply is queued
         msg, n = reply(s)
         if not msg:
             print("no reply")
