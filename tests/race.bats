@@ -148,7 +148,7 @@ taps() { ip -n "$NS" -d -o link show type tun; }
 # hijack_race COPY N: bhu3 races for queues of bhu1's N 4-queue launches.
 hijack_race() {
 	local copy=$1 n=$2 k tap got=()
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	attacker_start bhu3 --spin=16
 	# (word lists, not C-style loops, where `run` is called: bats' run
 	# uses the global i)
@@ -187,7 +187,7 @@ hijack_race() {
 }
 
 @test "queue hijack: bhu3 attaching while bhu1's helper is stopped in the window: that TAP is destroyed (bhu3's queue dies), bhu1 gets a new one, all its own" {
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	local copy first
 	for copy in $COPIES; do
 		attacker_start bhu3 --once
@@ -218,7 +218,7 @@ hijack_race() {
 }
 
 @test "queue hijack: a stranger in every one of 8 tries: refused (exit 1, one line), nothing enslaved, nothing left" {
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	local k pid
 	attacker_start bhu3
 	mkfifo -m 666 "$H/v.fifo"
@@ -286,13 +286,13 @@ hijack_race() {
 			[ -z "$stderr" ]
 		done
 		run as_user --tun-0666 bhu2 "$(bin "$copy")" --check --br=br0
-		[ "${lines[1]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
+		[ "${lines[2]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
 		# bhu1's own launch is charged with it
 		prompt "$copy" bhu1 --br=br0
 		[ "$status" -eq 3 ]
 		[ "$stderr" = "bridge-helper: br0: quota reached: 1 of 1 TAPs in use (limit at $E:2)" ]
 		run as_user --tun-0666 bhu1 "$(bin "$copy")" --check --br=br0
-		[ "${lines[1]}" = "quota: 1 of 1 in use (limit at $E:2)" ]
+		[ "${lines[2]}" = "quota: 1 of 1 in use (limit at $E:2)" ]
 		kill -KILL "$SPID"
 		finished "a$copy"
 		until_taps 0
@@ -305,6 +305,7 @@ hijack_race() {
 	acl_write <<-'EOF'
 	allow br0
 	limit br0 1
+	queues br0 2
 	EOF
 	local i
 	attacker_start bhu3 --once "--give=$(uid_of bhu2)"
@@ -320,7 +321,7 @@ hijack_race() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	run as_user bhu2 "$(bin suid)" --check --br=br0
-	[ "${lines[1]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
+	[ "${lines[2]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
 	# continued, bhu3's helper finds the stranger's queue: made again
 	kill -CONT "$SPID"
 	settled m
@@ -368,6 +369,7 @@ hijack_race() {
 	acl_write <<-'EOF'
 	allow br0
 	limit br0 2
+	queues br0 2
 	EOF
 	local i
 	hold x --stopped suid bhu2 --br=br0
