@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # bridge-helper -- GNU make, no generator.
 # The version lives here and only here: --version, the .pc, the library's
 # file name (libbridge-helper.so.SOVERSION.MINOR.PATCH) and the tarball

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl: the entry points of bridge.conf(5) loading. One job: run a load
  * from top to bottom -- read the files (acl_file.c, which goes down to
  * lines, then rules), resolve the names (acl_names.c) and bind them into

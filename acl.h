@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl: parse bridge.conf(5) files and decide. Pure: no sockets, no devices,
  * never exits, never prints (diagnostics go through a callback). */
 #ifndef BH_ACL_H

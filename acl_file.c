@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl_file: the file layer of bridge.conf(5), the top of reading. One job:
  * open each file, check it, read it in chunks and hand the chunks to the
  * line layer (acl_scan.c); when a line asks for an include, the line layer

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl_int.h: what the parts of acl*.c share. Private: nothing outside
  * acl*.c includes it (tests/unit_acl.c only to count the rules kept); the
  * public face is acl.h.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl_parse: the grammar of one line of bridge.conf(5). One job: say what
  * a line is -- a rule, an include request, or nothing (blank, a comment,
  * an error) -- in a record (struct acl_rec) for the line layer

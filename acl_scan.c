@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* acl_scan: the line layer. One job: cut a chunk of a file into lines and
  * read each: the common ones in one pass here (the fast path), every other
  * one through the grammar (acl_parse_line()). Rules go to the store

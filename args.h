@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* args: bridge-helper's command line, parsed into one struct. Pure: no I/O,
  * no allocation, so it can be fuzzed. */
 #ifndef BH_ARGS_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* libbridge-helper: get a TAP attached to a bridge from the privileged
  * bridge-helper(8), from an unprivileged program. See libbridge-helper(3). */
 #ifndef BRIDGE_HELPER_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* libbridge-helper: spawn bridge-helper(8), receive the TAP fds, and turn
  * every failure into one precise line. See bridge-helper.h and
  * libbridge-helper(3). This file is the bh_ API and bh_open()'s story;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* libbridge-helper internals, shared by its three pieces and not installed:
  *   client.c        the bh_ API: requests, bh_open(), judging the outcome
  *                   into one message, results

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* libbridge-helper: serve a running bridge-helper(8) until it is gone.
  * See client_int.h.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* libbridge-helper: start bridge-helper(8) for a request. See client_int.h.
  *
  * Invariants:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* core: decide and create for one caller. See core.h.
  *
  * The order is the security story of a launch, the same through either door:
@@ -513,8 +515,6 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		goto done;
 	say(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
 	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
-	if (r.dec.result == ACL_ALLOWED)
-		say_queues(&r.dec, req->queues, out, outlen);
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
 		say(out, outlen, "%s\n", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&
@@ -528,6 +528,8 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		s = quota(&r, INT_MAX);
 	if (s == CORE_OK || s == CORE_DENIED)
 		say_sndbuf(&r.dec, req->sndbuf, out, outlen);
+	if (r.dec.result == ACL_ALLOWED)
+		say_queues(&r.dec, req->queues, out, outlen);
 done:
 	nl_close(r.nl);
 	res->status = s;

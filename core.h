@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* core: decide and create for one caller. The one place where a request
  * becomes a decision and a TAP, shared by both doors: the setuid helper
  * (helper.c) and the service (bridge-helperd). Each door establishes who

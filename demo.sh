@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The demo: in a scratch network namespace, an unprivileged user (nobody)
 # gets a vnet_hdr TAP attached to a bridge from a setuid-root copy of
 # bridge-helper, through bridge-helper-run; then a refused request; then the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fdpass: SCM_RIGHTS over an AF_UNIX stream socket. See fdpass.h. */
 #include "fdpass.h"
 

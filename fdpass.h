@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fdpass: send and receive file descriptors over an AF_UNIX stream socket.
  * Shared by bridge-helper (sender) and libbridge-helper (receiver).
  *

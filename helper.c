@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* bridge-helper: give the caller a TAP attached to a bridge, if the
  * administrator's ACL allows it. Installed setuid root or with the file
  * capability cap_net_admin+ep; see bridge-helper(8) and SECURITY.md.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* netlink: rtnetlink over libmnl. See netlink.h.
  *
  * Every request carries a fresh sequence number and is answered through

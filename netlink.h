@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* netlink: the rtnetlink requests bridge-helper needs, over libmnl. */
 #ifndef BH_NETLINK_H
 #define BH_NETLINK_H

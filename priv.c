@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* priv: narrow privilege with libcap-ng, verify it from the kernel. See priv.h.
  *
  * The drop is libcap-ng's (capng_change_id / capng_apply). The check reads

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* priv: narrow bridge-helper's privilege with libcap-ng, then read back
  * what the kernel says the process holds and verify it. */
 #ifndef BH_PRIV_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* bridge-helper-run: get a TAP attached to a bridge from bridge-helperd(8)
  * or bridge-helper(8) through libbridge-helper (its auto mode), place its
  * fds at the lowest free fds from 3 up and exec COMMAND.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* tap: non-persistent TAP devices through /dev/net/tun. See tap.h.
  *
  * The device is created by the first TUNSETIFF and lives exactly as long as

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* tap: create a non-persistent TAP device through /dev/net/tun. */
 #ifndef BH_TAP_H
 #define BH_TAP_H

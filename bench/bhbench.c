@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* bhbench: the launch benchmark behind `make bench` (see bench/README.md).
  * A benchmark, never a test: it fails only when something does not work,
  * never for being slow.

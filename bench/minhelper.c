@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* minhelper: the least a helper can be, for calibration only (never
  * install it: it checks nothing, drops nothing, logs nothing). It does the
  * kernel work of bridge-helper and no more -- open /dev/net/tun, TUNSETIFF

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* rsswrap: run CMD ARG... with one end of an AF_UNIX socketpair at fd 3,
  * receive (and close) whatever fds it sends, wait for it and print
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT-0 */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* open-tap: get a TAP on a bridge from bridge-helper and read one frame.
  *
  *   cc examples/open-tap.c $(pkg-config --cflags --libs bridge-helper)

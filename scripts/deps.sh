@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Install what building, the demo and the tests need on Debian 12 (as root).
 # Usage: scripts/deps.sh [build|test]
 set -euo pipefail

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The administrators' features (issue 4), end to end, as real users through
 # the setuid copy: user=/group= subjects, include, deny over allow, limit
 # (quotas counted from the kernel, concurrent launches), sndbuf, --check,
@@ -290,10 +292,11 @@ open(sys.argv[2]).read()' "$(uid_of bhu3)" "$H/giver.fifo" >"$H/giver.out" 2>&1 
 	EOF
 	run --separate-stderr suid bhu1 --check --br=br0
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 3 ]
+	[ "${#lines[@]}" -eq 4 ]
 	[ "${lines[0]}" = "user bhu1 (uid $(uid_of bhu1)) on br0: allowed by $E:1" ]
 	[ "${lines[1]}" = "quota: 0 of 4 in use (limit at $E:3)" ]
 	[ "${lines[2]}" = "sndbuf: 1048576 (set at $E:4)" ]
+	[ "${lines[3]}" = "queues: at most 1 (default)" ]
 	[ -z "$stderr" ]
 
 	run --separate-stderr suid bhu2 --check --br=br0
@@ -854,7 +857,7 @@ print(" ".join(k.split("=", 1)[0] for k in shlex.split(line.replace("allowed: ",
 
 # Group kvm is bhg1 (bhu1: primary, bhu2: supplementary); alice is bhu2 (in
 # kvm, banned); bhu3 is not in kvm.
-@test "bridge.conf(5) EXAMPLES: kvm on br0, 4 TAPs each, alice denied, virbr0 for everyone" {
+@test "bridge.conf(5) EXAMPLES: kvm on br0, 4 TAPs each of 4 queues, alice denied, virbr0 for everyone" {
 	ip -n "$NS" link add virbr0 type bridge
 	mkdir -m 755 "$ACLDIR/bridge.d"
 	acl_write <<-'EOF'
@@ -862,6 +865,7 @@ print(" ".join(k.split("=", 1)[0] for k in shlex.split(line.replace("allowed: ",
 	allow  br0 group=bhg1     # the lab
 	deny   br0 user=bhu2      # banned, even though in kvm
 	limit  br0 4 group=bhg1   # at most 4 TAPs each at once
+	queues br0 4 group=bhg1   # multi-queue virtio-net, up to 4 queues
 	sndbuf br0 1048576        # for the 10G NIC behind br0
 
 	allow  virbr0             # QEMU's default, for everyone
@@ -904,9 +908,10 @@ print(" ".join(k.split("=", 1)[0] for k in shlex.split(line.replace("allowed: ",
 	[ "$stderr" = "bridge-helper: br0: denied: no rule matches" ]
 	run suid bhu3 --check --br=virbr0
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 2 ]
-	[ "${lines[0]}" = "user bhu3 (uid $(uid_of bhu3)) on virbr0: allowed by $E:7" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "user bhu3 (uid $(uid_of bhu3)) on virbr0: allowed by $E:8" ]
 	[ "${lines[1]}" = "sndbuf: kernel default" ]
+	[ "${lines[2]}" = "queues: at most 1 (default)" ]
 
 	# a package drops a rule into bridge.d
 	acl_write "$ACLDIR/bridge.d/50-lab.conf" <<-'EOF'
@@ -919,7 +924,7 @@ print(" ".join(k.split("=", 1)[0] for k in shlex.split(line.replace("allowed: ",
 	rm -r "$ACLDIR/bridge.d"
 	run --separate-stderr launch bhu1 --br=virbr0
 	[ "$status" -eq 4 ]
-	[ "$stderr" = "bridge-helper: bad configuration, everything denied: $E:9:9: /etc/bridge-helper/bridge.d/*.conf: cannot read directory: No such file or directory" ]
+	[ "$stderr" = "bridge-helper: bad configuration, everything denied: $E:10:9: /etc/bridge-helper/bridge.d/*.conf: cannot read directory: No such file or directory" ]
 	for i in 2 3 4; do release "k$i"; done
 	until_taps 0
 }

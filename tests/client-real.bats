@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # libbridge-helper and bridge-helper-run against the real helper (GitHub
 # issue 3), in a network namespace: as root with the repo's ./bridge-helper
 # and --acl, and as the unprivileged bhu1/bhu2 with the setuid copy and the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # libbridge-helper and bridge-helper-run against tests/fake-helper.
 # No privilege and no network namespace needed: the fake sends /dev/null fds.
 # Tests against the real helper in a namespace live elsewhere.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Shared set-up for the bats suites. Everything a test creates lives in a
 # network namespace (and, for system paths, a private mount namespace) that
 # teardown removes; test users and groups are removed by teardown_file.

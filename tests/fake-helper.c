@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fake-helper: a deliberately broken stand-in for bridge-helper(8), to test
  * libbridge-helper and bridge-helper-run without privilege.
  *

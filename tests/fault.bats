@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Fault injection: the world changes or breaks under the helper while it
 # works (bridge churn, SIGKILL at any point, a caller that goes away, 256
 # launches at once, fd and memory exhaustion). Whatever happens, the helper

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The libFuzzer targets (tests/fuzz/), run for FUZZ_SECONDS each (60 in CI):
 # the ACL parser + decision, the helper's argv parser, the client's receive
 # path, the service's protocol messages (svcmsg.c). Any crash, leak, hang or sanitizer report makes `make fuzz` fail.

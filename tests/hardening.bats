@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The built artifacts carry the hardening the Makefile asks for, read back
 # from the ELF files with readelf (binutils): PIE, full RELRO, stack
 # protector, _FORTIFY_SOURCE, non-executable stack; the helper's run-time

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The core helper as root, in a network namespace with bridge br0 (MTU 1400),
 # through tests/tapinfo (a QEMU-like client) with --acl. Successes check what
 # the kernel says about the TAP; refusals check the exit status, the one-line

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Hostile invocations: the unprivileged user bhu1 attacks the setuid-root
 # copy and the cap_net_admin+ep copy of the helper with everything a local
 # user controls -- environment, dynamic loader variables, fds, signal

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The installed tree: make install / install-setuid / install-caps into a
 # DESTDIR, and examples/open-tap.c built against it with pkg-config, run in a
 # network namespace against the installed helper at its installed path.

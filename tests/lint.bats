@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Static checks, so that CI runs them: `make lint` (cppcheck, clang-tidy with
 # the check set documented in the Makefile) and mandoc -Tlint over the man
 # pages. Both must be clean: exit 0 and no diagnostic at all.

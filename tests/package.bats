@@ -190,13 +190,13 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	ns_setup
 	echo 'allow br0' >"$R/etc/bridge-helper/bridge.d/lab.conf"   # anyone
 	chmod 644 "$R/etc/bridge-helper/bridge.d/lab.conf"
-	run as alice bridge-helper-run --br=br0 -- sh -c "$TAPINFO"
+	run as alice "${CLEAN[@]}" bridge-helper-run --br=br0 -- sh -c "$TAPINFO"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^tap[0-9]+\ br0\ $(inroot id -u alice)\ 3$ ]]
 	taps_gone
 	# bob may not even run it: the ACL is never read.
 	run as bob bridge-helper-run --br=br0 -- true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: cannot run helper $H: Permission denied" ]
 	run as bob $H --br=br0 --fd=3
 	[ "$status" -eq 126 ]
@@ -205,7 +205,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	# alice, on a bridge the ACL does not name: the helper's own refusal
 	nsx ip link add br9 type bridge
 	run as alice bridge-helper-run --br=br9 -- true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "$output" = "bridge-helper-run: helper exited with status 3: bridge-helper: br9: denied: no rule matches" ]
 	[ "$(tap_count)" -eq 0 ]
 }

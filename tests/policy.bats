@@ -143,13 +143,13 @@ $E: 0 errors, 2 warnings" ]
 	EOF
 	run --separate-stderr helper bhu1 suid --check --br=br0
 	[ "$status" -eq 0 ]
-	[ "${lines[1]}" = "queues: at most 4 (set at $E:2)" ]
+	[ "${lines[-1]}" = "queues: at most 4 (set at $E:2)" ]
 	run --separate-stderr helper bhu1 suid --check --br=br0 --queues=5
 	[ "$status" -eq 3 ]
-	[ "${lines[1]}" = "queues: 5 asked, at most 4 (set at $E:2)" ]
+	[ "${lines[-1]}" = "queues: 5 asked, at most 4 (set at $E:2)" ]
 	run --separate-stderr helper root suid --check --br=br0 --user=bhu2 --queues=2
 	[ "$status" -eq 3 ]
-	[ "${lines[1]}" = "queues: 2 asked, at most 1 (default)" ]
+	[ "${lines[-1]}" = "queues: 2 asked, at most 1 (default)" ]
 	printf 'allow br0\nqueues br0 257\nqueues br0 0 user=bhu1\nqueues br0\n' | acl_write
 	run --separate-stderr helper bhu1 suid --lint
 	[ "$status" -eq 4 ]

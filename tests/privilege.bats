@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # The helper's privilege handling, as a real unprivileged user against the
 # setuid-root copy, the cap_net_admin+ep copy and a plain copy (common.bash's
 # privbin_setup), and as root. as_user runs the caller through setpriv and

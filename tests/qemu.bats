@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # QEMU against the real bridge-helper (GitHub issue 2), the realistic way:
 # QEMU runs unprivileged as bhu1 and uses the setuid copy of the helper,
 # which reads the system ACL; as_user puts $ACLDIR at /etc/bridge-helper in

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # QEMU driven over QMP on a coprocess's stdio, for qemu.bats, client-real.bats
 # and docs.bats. qemu_start sets QPID, QIN, QOUT; qemu_setup/qemu_teardown
 # are those suites' common setup and teardown.

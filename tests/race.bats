@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # Races between users (issue 9), always two real users at once, through the
 # setuid and the file-capability copies, with /dev/net/tun at mode 0666 (as
 # Debian's udev makes it: the attacks need it):

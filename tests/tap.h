@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* Minimal TAP (Test Anything Protocol) output for the C tests; tests/run-all
  * counts the "ok"/"not ok" lines of every suite. */
 #ifndef BH_TEST_TAP_H

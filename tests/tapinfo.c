@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* tapinfo: a minimal QEMU-like client for the tests and the demo.
  *
  *   tapinfo [--then=SHELL-CMD] [--stall] [--close-early] -- HELPER ARG...

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* test_client: libbridge-helper, with TAP output.
  *
  *   tests/test_client [--fake PATH]              against tests/fake-helper

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* Unit tests for acl*.c: every rule kind, every error class, with the exact
  * message, line and column where it matters. Run as root (the file-safety
  * tests chown files). Prints TAP; exits non-zero if any check fails.

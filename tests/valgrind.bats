@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The bridge-helper authors
 # valgrind memcheck over bridge-helper (as root, in a network namespace,
 # valgrind being the HELPER command that tests/tapinfo runs) and over
 # tests/test_client (libbridge-helper against the fake helpers).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fuzz_acl: bridge.conf(5) parser and decision under libFuzzer.
  *
  * The input is one ACL file named "/nonexistent/fuzz.conf" (so relative

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fuzz_args: bridge-helper's argv parser under libFuzzer.
  *
  * The input is split at NUL bytes into argv[1..] (argv[0] is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The bridge-helper authors */
 /* fuzz_recv: the receiving side of fd passing (fdpass_recv, used by
  * libbridge-helper) against whatever a hostile or broken helper can send.
  *
