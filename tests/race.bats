@@ -288,13 +288,13 @@ hijack_race() {
 			[ -z "$stderr" ]
 		done
 		run as_user --tun-0666 bhu2 "$(bin "$copy")" --check --br=br0
-		[ "${lines[2]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
+		[ "${lines[1]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
 		# bhu1's own launch is charged with it
 		prompt "$copy" bhu1 --br=br0
 		[ "$status" -eq 3 ]
 		[ "$stderr" = "bridge-helper: br0: quota reached: 1 of 1 TAPs in use (limit at $E:2)" ]
 		run as_user --tun-0666 bhu1 "$(bin "$copy")" --check --br=br0
-		[ "${lines[2]}" = "quota: 1 of 1 in use (limit at $E:2)" ]
+		[ "${lines[1]}" = "quota: 1 of 1 in use (limit at $E:2)" ]
 		kill -KILL "$SPID"
 		finished "a$copy"
 		until_taps 0
@@ -323,7 +323,7 @@ hijack_race() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	run as_user bhu2 "$(bin suid)" --check --br=br0
-	[ "${lines[2]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
+	[ "${lines[1]}" = "quota: 0 of 1 in use (limit at $E:2)" ]
 	# continued, bhu3's helper finds the stranger's queue: made again
 	kill -CONT "$SPID"
 	settled m
