@@ -261,8 +261,8 @@ poison_setup() {
 	for copy in $COPIES; do
 		stall_start "$copy" --block-all --ignore-term -- --br=br0
 		grep -qx 'SigBlk:	0000000000000000' "/proc/$SPID/status"
-		# only SIGPIPE (13) ignored, by the helper itself
-		grep -qx 'SigIgn:	0000000000001000' "/proc/$SPID/status"
+		# only SIGPIPE (13) and SIGXFSZ (25) ignored, by the helper itself
+		grep -qx 'SigIgn:	0000000001001000' "/proc/$SPID/status"
 		stall_end go
 		[[ "$output" == *$'\nname='* ]]
 		[ "$(field helper-status)" = 0 ]

@@ -150,7 +150,7 @@ taps() { ip -n "$NS" -d -o link show type tun; }
 # hijack_race COPY N: bhu3 races for queues of bhu1's N 4-queue launches.
 hijack_race() {
 	local copy=$1 n=$2 k tap got=()
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	attacker_start bhu3 --spin=16
 	# (word lists, not C-style loops, where `run` is called: bats' run
 	# uses the global i)
@@ -189,7 +189,7 @@ hijack_race() {
 }
 
 @test "queue hijack: bhu3 attaching while bhu1's helper is stopped in the window: that TAP is destroyed (bhu3's queue dies), bhu1 gets a new one, all its own" {
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	local copy first
 	for copy in $COPIES; do
 		attacker_start bhu3 --once
@@ -220,7 +220,7 @@ hijack_race() {
 }
 
 @test "queue hijack: a stranger in every one of 8 tries: refused (exit 1, one line), nothing enslaved, nothing left" {
-	acl_write <<<"allow br0 user=bhu1"
+	printf 'allow br0 user=bhu1\nqueues br0 4\n' | acl_write
 	local k pid
 	attacker_start bhu3
 	mkfifo -m 666 "$H/v.fifo"
@@ -307,6 +307,7 @@ hijack_race() {
 	acl_write <<-'EOF'
 	allow br0
 	limit br0 1
+	queues br0 2
 	EOF
 	local i
 	attacker_start bhu3 --once "--give=$(uid_of bhu2)"
@@ -370,6 +371,7 @@ hijack_race() {
 	acl_write <<-'EOF'
 	allow br0
 	limit br0 2
+	queues br0 2
 	EOF
 	local i
 	hold x --stopped suid bhu2 --br=br0
