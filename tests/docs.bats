@@ -30,9 +30,11 @@ teardown_file() { users_teardown; }
 setup() {
 	qemu_setup
 	svc_setup
+	# the README's multi-queue line needs its queues rule, as the README says
 	acl_write <<-EOF
 	allow br0
 	allow br1
+	queues br0 4
 	EOF
 }
 
