@@ -231,8 +231,8 @@ ip -d -o link show type tun | grep -c " user $(id -un) "'
 			"$RUNU" --helper="$PRIVDIR/bridge-helper-$copy" --br=br1 -- sh -c "$NESTED"
 		printf '%s\n' "$output"
 		[ "$status" -eq 0 ]
-		[[ "${lines[0]}" =~ ^fd3=tap[0-9]+\ master\ br0$ ]]
-		[[ "${lines[1]}" =~ ^fd4=(tap[0-9]+)\ master\ br1$ ]]
+		[[ "${lines[0]}" =~ ^fd3=tap[0-9a-f]+\ master\ br0$ ]]
+		[[ "${lines[1]}" =~ ^fd4=(tap[0-9a-f]+)\ master\ br1$ ]]
 		[ "${lines[2]}" = "fd5 not open" ]
 		[ "${lines[3]}" = "FDS=4 IFNAME=${BASH_REMATCH[1]}" ]
 		[ "${lines[4]}" = 2 ]

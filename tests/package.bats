@@ -192,7 +192,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	chmod 644 "$R/etc/bridge-helper/bridge.d/lab.conf"
 	run as alice "${CLEAN[@]}" bridge-helper-run --br=br0 -- sh -c "$TAPINFO"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^tap[0-9]+\ br0\ $(inroot id -u alice)\ 3$ ]]
+	[[ "$output" =~ ^tap[0-9a-f]+\ br0\ $(inroot id -u alice)\ 3$ ]]
 	taps_gone
 	# bob may not even run it: the ACL is never read.
 	run as bob bridge-helper-run --br=br0 -- true
@@ -220,7 +220,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	inroot ln -s $H $q
 	run as alice bridge-helper-run --helper=$q --br=br0 -- sh -c "$TAPINFO"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^tap[0-9]+\ br0\  ]]
+	[[ "$output" =~ ^tap[0-9a-f]+\ br0\  ]]
 	taps_gone
 	# and back
 	inroot rm $q

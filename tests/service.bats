@@ -58,7 +58,7 @@ tap_name() { ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | hea
 	[[ "$output" == *"link/ether fe:"* ]]
 	taps_gone
 	# the log line: the core's, plus via=service and the peer's pid
-	grep -Eq "uid=$(id -u bhu1) user=bhu1 via=service pid=[0-9]+ allowed: bridge=br0 tap=tap[0-9]+ queues=1 sndbuf=0 rule=/etc/bridge-helper/bridge.conf:1" "$DLOG"
+	grep -Eq "uid=$(id -u bhu1) user=\"bhu1\" via=service pid=[0-9]+ allowed: bridge=\"br0\" tap=tap[0-9a-f]+ queues=1 sndbuf=0 rule=\"/etc/bridge-helper/bridge.conf:1\"" "$DLOG"
 	svc_stop
 }
 
