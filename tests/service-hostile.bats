@@ -21,6 +21,7 @@ setup() {
 	svc_setup
 	acl_write <<-EOF
 	allow br0
+	queues br0 2
 	EOF
 	APID=
 	AIN="$BATS_TEST_TMPDIR/attacker.in"

@@ -26,6 +26,7 @@ setup() {
 	acl_write <<-EOF
 	allow br0
 	allow br1 group=bhg2
+	queues br0 4
 	EOF
 	QPID=
 	QERR="$BATS_TEST_TMPDIR/qemu.err"
@@ -66,6 +67,7 @@ tap_name() { ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | hea
 	acl_write <<-EOF
 	allow br0
 	sndbuf br0 65536
+	queues br0 4
 	EOF
 	svc_start
 	run svc_client bhu1 --br=br0 --queues=4 --sndbuf=1000000
