@@ -73,10 +73,10 @@ LIBCAPNG_HELPER := -Wl,-Bstatic $(LIBCAPNG) -Wl,-Bdynamic
 endif
 
 ACL_SRCS    := acl.c acl_file.c acl_scan.c acl_parse.c acl_names.c acl_rules.c \
-               acl_lint.c acl_decide.c acl_diag.c
-HELPER_OBJS := helper.o args.o priv.o core.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
+               acl_lint.c acl_lint_port.c acl_decide.c acl_diag.c
+HELPER_OBJS := helper.o args.o priv.o core.o core_port.o mac.o $(ACL_SRCS:.c=.o) netlink.o netlink_port.o tap.o fdpass.o
 LIB_OBJS    := client.lo client_spawn.lo client_recv.lo fdpass.lo \
-               client_service.lo client_op.lo client_svc.lo svcmsg.lo
+               client_service.lo client_op.lo client_svc.lo svcmsg.lo mac.lo
 SONAME      := libbridge-helper.so.$(SOVERSION)
 LIBFILE     := $(SONAME).$(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
 LIBS_OUT    := libbridge-helper.a $(LIBFILE) $(SONAME) libbridge-helper.so
@@ -123,11 +123,11 @@ bridge-helper-run: run.o libbridge-helper.a
 	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ run.o libbridge-helper.a
 
 helper.o: acl.h args.h core.h priv.h tap.h fdpass.h
-core.o: core.h acl.h netlink.h tap.h
+core.o core_port.o: core.h core_port.h acl.h netlink.h tap.h mac.h
 args.o: args.h tap.h
 priv.o: priv.h
 $(ACL_SRCS:.c=.o): acl.h acl_int.h
-netlink.o: netlink.h
+netlink.o netlink_port.o: netlink.h netlink_int.h
 tap.o: tap.h
 fdpass.o fdpass.lo: fdpass.h
 client.lo client_spawn.lo client_recv.lo: bridge-helper.h client_int.h
@@ -143,8 +143,8 @@ run.o: bridge-helper.h
 SOCKET_PATH    := /run/bridge-helper/socket
 BASE_CFLAGS    += -DBH_SOCKET_PATH='"$(SOCKET_PATH)"'
 SVC_OBJS       := service.o svc_listen.o svc_loop.o svc_serve.o svc_policy.o \
-                  svcmsg.o core.o priv.o $(ACL_SRCS:.c=.o) netlink.o tap.o fdpass.o
-SVC_CLIENT_OBJS := bhclient.o client_svc.o svcmsg.o fdpass.o args.o
+                  svcmsg.o core.o core_port.o mac.o priv.o $(ACL_SRCS:.c=.o) netlink.o netlink_port.o tap.o fdpass.o
+SVC_CLIENT_OBJS := bhclient.o client_svc.o svcmsg.o fdpass.o args.o mac.o
 
 bridge-helperd: $(SVC_OBJS)
 	$(CC) $(ALL_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $^ $(LIBMNL) $(LIBCAPNG_HELPER)
@@ -263,13 +263,13 @@ $(FUZZ_DIR)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZ_DIR)/fuzz_acl: tests/fuzz/fuzz_acl.c $(FUZZ_ACL_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
-$(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o args.h tap.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o
+$(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o $(FUZZ_DIR)/mac.o args.h tap.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_args.c $(FUZZ_DIR)/args.o $(FUZZ_DIR)/mac.o
 $(FUZZ_DIR)/fuzz_recv: tests/fuzz/fuzz_recv.c $(FUZZ_DIR)/fdpass.o fdpass.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_recv.c $(FUZZ_DIR)/fdpass.o
 
-$(FUZZ_DIR)/fuzz_svcmsg: tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o svcmsg.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o
+$(FUZZ_DIR)/fuzz_svcmsg: tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o $(FUZZ_DIR)/mac.o svcmsg.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_svcmsg.c $(FUZZ_DIR)/svcmsg.o $(FUZZ_DIR)/mac.o
 
 $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/%
 	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/artifacts

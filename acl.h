@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define ACL_MAX_LINE   1024  /* bytes per line, newline excluded */
@@ -16,6 +17,7 @@
 /* The queue bound when no `queues` rule matches: one, as qemu-bridge-helper
  * hands out (bridge.conf(5) says why). */
 #define ACL_QUEUES_DEFAULT 1
+#define ACL_VID_MAX    4094  /* VLAN ids: 1..4094 */
 
 enum acl_severity { ACL_SEV_ERROR, ACL_SEV_WARNING };
 
@@ -118,6 +120,36 @@ struct acl_access {
 	gid_t gid;
 };
 
+/* The port settings that apply (bridge.conf(5), PORT SETTINGS). Every
+ * port-setting rule reaches everyone: it shapes a port an allow let in. */
+struct acl_port {
+	unsigned pvid;                /* 0: no vlan rule (the bridge's default) */
+	struct acl_where pvid_rule;   /* the first matching vlan rule wins */
+	bool has_trunk;               /* a trunk rule matched: TAGGED holds the */
+	uint64_t tagged[64];          /* union of theirs, bit VID (never the PVID) */
+	struct acl_where trunk_rule;  /* the first matching trunk rule */
+	bool isolated;                /* any matching isolated rule */
+	struct acl_where isolated_rule;
+	bool lockmac;                 /* any matching lockmac rule */
+	struct acl_where lockmac_rule;
+};
+
+/* Any port setting at all; a VLAN setting (it needs vlan_filtering). */
+static inline bool acl_port_any(const struct acl_port *p)
+{
+	return p->pvid || p->has_trunk || p->isolated || p->lockmac;
+}
+
+static inline bool acl_port_vlans(const struct acl_port *p)
+{
+	return p->pvid || p->has_trunk;
+}
+
+static inline bool acl_vid_tagged(const struct acl_port *p, unsigned vid)
+{
+	return vid < 64 * 64 && (p->tagged[vid / 64] >> (vid % 64) & 1);
+}
+
 struct acl_decision {
 	enum acl_result result;
 	struct acl_where rule;        /* first matching deny, else first allow */
@@ -136,6 +168,7 @@ struct acl_decision {
 	 * file or directory whose mode says so. */
 	struct acl_where unreached;
 	struct acl_access unreached_by;
+	struct acl_port port;         /* ACL_ALLOWED only; else all zero */
 };
 
 /* Decide for BRIDGE (the device's own name). Pure.

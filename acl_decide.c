@@ -2,8 +2,8 @@
 /* Copyright (C) 2026 The bridge-helper authors */
 /* acl_decide: the decision. One job: from a sealed rule store (acl_rules.c),
  * a bridge and a caller, say allowed, denied or no match, and which rule
- * (file:line) decided, with the limit, send buffer and queue bound that
- * apply. Pure: it
+ * (file:line) decided, with the limit, send buffer, queue bound and port
+ * settings that apply. Pure: it
  * reads the store and nothing else; it fails closed.
  */
 #include "acl_int.h"
@@ -47,7 +47,42 @@ struct acl_found {
 	const struct acl_rule *allow, *deny, *limit, *sndbuf, *queues;
 	const struct acl_rule *unreached, *out_queues;
 	const struct acl_access *unreached_by;
+	struct acl_port port;
 };
+
+/* The port-setting rules: each reaches everyone (it shapes a port, never
+ * lets a caller in). The first vlan wins; trunks add up; one isolated or
+ * lockmac is enough. */
+static void acl_take_port(struct acl_port *p, const struct acl_rule *r)
+{
+	switch (r->kind) {
+	case ACL_K_VLAN:
+		if (!p->pvid) {
+			p->pvid = (unsigned)r->value;
+			p->pvid_rule = r->where;
+		}
+		break;
+	case ACL_K_TRUNK:
+		if (!p->has_trunk)
+			p->trunk_rule = r->where;
+		p->has_trunk = true;
+		for (unsigned v = r->value & 0xffff; v <= (r->value >> 16 & 0xffff); v++)
+			p->tagged[v / 64] |= 1ULL << (v % 64);
+		break;
+	case ACL_K_ISOLATED:
+		if (!p->isolated)
+			p->isolated_rule = r->where;
+		p->isolated = true;
+		break;
+	case ACL_K_LOCKMAC:
+		if (!p->lockmac)
+			p->lockmac_rule = r->where;
+		p->lockmac = true;
+		break;
+	default:
+		break;
+	}
+}
 
 static void acl_take(struct acl_found *fd, const struct acl_rule *r,
 		     const struct acl_access *out)
@@ -78,6 +113,9 @@ static void acl_take(struct acl_found *fd, const struct acl_rule *r,
 			fd->queues = r;
 		if (out && (!fd->out_queues || r->value < fd->out_queues->value))
 			fd->out_queues = r;
+		break;
+	default:
+		acl_take_port(&fd->port, r);
 		break;
 	}
 }
@@ -121,6 +159,12 @@ void acl_decide(const struct acl *acl, const char *bridge,
 	if (fd.deny || fd.allow) {
 		out->result = fd.deny ? ACL_DENIED : ACL_ALLOWED;
 		out->rule = fd.deny ? fd.deny->where : fd.allow->where;
+		if (!fd.deny) {
+			out->port = fd.port;
+			if (out->port.pvid)     /* untagged wins over a trunk */
+				out->port.tagged[out->port.pvid / 64] &=
+					~(1ULL << (out->port.pvid % 64));
+		}
 	} else if (fd.unreached) {
 		out->unreached = fd.unreached->where;
 		out->unreached_by = *fd.unreached_by;

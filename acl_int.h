@@ -14,6 +14,7 @@
  *   acl_rules.c   the rule store (rules, file names, the bridge filter),
  *                 and binding the resolved names into the rules
  *   acl_lint.c    warnings about the stored rules (reads the store)
+ *   acl_lint_port.c  and about the port settings (called by acl_lint.c)
  *   acl_decide.c  the decision (reads the sealed store)
  *   acl_diag.c    diagnostics: counted, formatted, handed to the caller
  *
@@ -48,7 +49,16 @@
 #define ACL_QUOTE_MAX     64                 /* token bytes shown in a message */
 #define ACL_REACH_MAX     16                 /* restricted modes on one way */
 
-enum acl_kind { ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES };
+enum acl_kind {
+	ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES,
+	/* port settings (bridge.conf(5), PORT SETTINGS): they shape the port
+	 * of a caller an allow let in, and reach everyone */
+	ACL_K_VLAN,                        /* value: the PVID */
+	ACL_K_TRUNK,                       /* value: first VID | last VID << 16 */
+	ACL_K_ISOLATED,
+	ACL_K_LOCKMAC,
+	ACL_K_COUNT
+};
 
 /* user=/group=: an id, or (while *_NAMED) the number of a name in the
  * names table, until acl_bind_names() puts the name's id there. */
@@ -66,7 +76,7 @@ struct acl_rule {                          /* 64 bytes: keep it so */
 	unsigned short reach;              /* who could read its file: 0 all,
 					    * else 1 + an index of acl.reach */
 	char bridge[ACL_NAME_MAX + 1];
-	unsigned long long value;          /* limit, sndbuf bytes, or queues */
+	unsigned long long value;          /* limit, sndbuf bytes, queues, VIDs */
 	struct acl_subject who;
 	struct acl_where where;
 	unsigned col;                      /* of the keyword */
@@ -300,6 +310,8 @@ void acl_bind_names(struct acl_parser *p);
 
 /* ---- acl_lint.c: warnings about the rules ---- */
 void acl_lint(struct acl_parser *p);
+/* ---- acl_lint_port.c: warnings about the port settings ---- */
+void acl_lint_port(struct acl_parser *p);
 
 /* ---- acl_diag.c: diagnostics ---- */
 struct acl_quoted {

@@ -278,6 +278,7 @@ void acl_lint(struct acl_parser *p)
 				 d->where.file, d->where.line);
 		}
 	}
+	acl_lint_port(p);
 	free(deny);
 	free(warned);
 	free(dup);

@@ -17,7 +17,9 @@
 static const char *const acl_kind_name[] = {
 	[ACL_K_ALLOW] = "allow", [ACL_K_DENY] = "deny",
 	[ACL_K_LIMIT] = "limit", [ACL_K_SNDBUF] = "sndbuf",
-	[ACL_K_QUEUES] = "queues",
+	[ACL_K_QUEUES] = "queues", [ACL_K_VLAN] = "vlan",
+	[ACL_K_TRUNK] = "trunk", [ACL_K_ISOLATED] = "isolated",
+	[ACL_K_LOCKMAC] = "lockmac",
 };
 
 /* The number after the bridge of `limit`, `sndbuf` and `queues`. */
@@ -28,7 +30,16 @@ static const struct acl_value {
 	[ACL_K_LIMIT] = { "limit", 0, ACL_LIMIT_MAX },
 	[ACL_K_SNDBUF] = { "sndbuf bytes", 1, INT_MAX },
 	[ACL_K_QUEUES] = { "queues", 1, ACL_QUEUES_MAX },
+	[ACL_K_VLAN] = { "VLAN id", 1, ACL_VID_MAX },
+	[ACL_K_TRUNK] = { "VLAN id", 1, ACL_VID_MAX },
 };
+
+/* Which kinds take a number after the bridge. */
+static bool acl_has_value(enum acl_kind kind)
+{
+	return kind == ACL_K_LIMIT || kind == ACL_K_SNDBUF ||
+	       kind == ACL_K_QUEUES || kind == ACL_K_VLAN;
+}
 
 struct acl_tok {
 	const char *s;
@@ -123,6 +134,35 @@ static int acl_parse_value(struct acl_parser *p, const struct acl_file *f,
 	return 0;
 }
 
+/* trunk's VID or VID-VID (first <= last) into R->value, as first | last << 16. */
+static int acl_parse_vids(struct acl_parser *p, const struct acl_file *f,
+			  struct acl_line *l, struct acl_rule *r)
+{
+	char buf[ACL_MAX_LINE + 1], *dash;
+	unsigned long long lo, hi;
+	struct acl_quoted q;
+	struct acl_tok t;
+
+	if (!acl_next(l, &t)) {
+		acl_err(p, f, t.col, "missing VLAN id or range (1..%d, or FIRST-LAST)",
+			ACL_VID_MAX);
+		return -1;
+	}
+	acl_tok_str(&t, buf);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!acl_number(buf, 1, ACL_VID_MAX, &lo) ||
+	    !acl_number(dash ? dash + 1 : buf, 1, ACL_VID_MAX, &hi) || hi < lo) {
+		acl_err(p, f, t.col, "invalid VLAN range %s (expected 1..%d, or "
+			"FIRST-LAST with FIRST <= LAST)", acl_quote(&q, t.s, t.len),
+			ACL_VID_MAX);
+		return -1;
+	}
+	r->value = lo | hi << 16;
+	return 0;
+}
+
 /* The value V of user= or group=: a number is the id; a name is kept in
  * the names table (acl_names.c), resolved when reading is over. */
 static int acl_parse_id(struct acl_parser *p, const struct acl_file *f,
@@ -197,7 +237,7 @@ static int acl_parse_subject(struct acl_parser *p, const struct acl_file *f,
 	return acl_parse_id(p, f, group, &v, r);
 }
 
-/* allow|deny|limit|sndbuf|queues NAME|all [N] [user=...] [group=...]: the rule in
+/* KEYWORD NAME|all [N|VIDS] [user=...] [group=...]: the rule in
  * *REC, unless the line has an error. */
 static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 			   struct acl_line *l, const struct acl_tok *kw,
@@ -217,8 +257,9 @@ static void acl_parse_rule(struct acl_parser *p, const struct acl_file *f,
 	}
 	if (acl_parse_bridge(p, f, &t, &r) < 0)
 		return;
-	if (kind != ACL_K_ALLOW && kind != ACL_K_DENY &&
-	    acl_parse_value(p, f, l, &r, &vcol) < 0)
+	if (acl_has_value(kind) && acl_parse_value(p, f, l, &r, &vcol) < 0)
+		return;
+	if (kind == ACL_K_TRUNK && acl_parse_vids(p, f, l, &r) < 0)
 		return;
 	while (acl_next(l, &t))
 		if (acl_parse_subject(p, f, &t, &r) < 0)
@@ -271,6 +312,7 @@ void acl_parse_line(struct acl_parser *p, const struct acl_file *f,
 {
 	static const enum acl_kind kinds[] = {
 		ACL_K_ALLOW, ACL_K_DENY, ACL_K_LIMIT, ACL_K_SNDBUF, ACL_K_QUEUES,
+		ACL_K_VLAN, ACL_K_TRUNK, ACL_K_ISOLATED, ACL_K_LOCKMAC,
 	};
 	struct acl_line l = { s, len, 0 };
 	struct acl_quoted q;

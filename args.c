@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mac.h"
 #include "tap.h"
 
 bool args_number(const char *s, long min, long max, long *out)
@@ -72,7 +73,7 @@ static const char *opt_value(const char *arg, const char *key)
 static bool takes_value(const char *arg)
 {
 	static const char *const keys[] = {
-		"--br", "--fd", "--queues", "--sndbuf", "--acl", "--user",
+		"--br", "--fd", "--queues", "--sndbuf", "--acl", "--user", "--mac",
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -83,7 +84,7 @@ static bool takes_value(const char *arg)
 
 struct seen {
 	unsigned br : 1, fd : 1, vnet : 1, queues : 1, sndbuf : 1, acl : 1,
-		 user : 1, check : 1, lint : 1;
+		 user : 1, check : 1, lint : 1, mac : 1;
 };
 
 #define ONCE(flag, name) do {                                              \
@@ -120,11 +121,11 @@ int args_parse(int argc, char *const argv[], struct args *a,
 	if (seen.check && seen.lint)
 		return fail(err, errlen, "--check and --lint exclude each other");
 	if (seen.lint && (seen.br || seen.fd || seen.vnet || seen.queues ||
-			  seen.sndbuf || seen.user))
+			  seen.sndbuf || seen.user || seen.mac))
 		return fail(err, errlen, "--lint takes no other option but --acl");
 	if (seen.check && (seen.fd || seen.vnet))
 		return fail(err, errlen, "--check takes only --br, --acl, --user, "
-			    "--sndbuf, --queues");
+			    "--sndbuf, --queues, --mac");
 	if (seen.user && !seen.check)
 		return fail(err, errlen, "--user is only valid with --check");
 	if (seen.lint && seen.acl && a->lint_file)
@@ -173,6 +174,12 @@ static int parse_one(const char *arg, const char *next, int *used,
 			return fail(err, len, "invalid --sndbuf '%.40s': 1 to %d bytes",
 				    v, INT_MAX);
 		a->sndbuf = (int)n;
+	} else if ((v = opt_value(arg, "--mac"))) {
+		ONCE(mac, "--mac");
+		if (!mac_parse(v, a->mac))
+			return fail(err, len, "invalid --mac '%.40s': a unicast "
+				    "address such as 52:54:00:12:34:56", v);
+		a->has_mac = true;
 	} else if ((v = opt_value(arg, "--acl"))) {
 		ONCE(acl, "--acl");
 		if (!*v)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum args_mode { MODE_CREATE, MODE_CHECK, MODE_LINT, MODE_HELP, MODE_VERSION };
 
@@ -17,6 +18,8 @@ struct args {
 	bool vnet_hdr;          /* --use-vnet */
 	unsigned queues;        /* --queues=N, 1 by default */
 	int sndbuf;             /* --sndbuf=BYTES, 0: not given */
+	bool has_mac;           /* --mac=MAC: the guest's address */
+	uint8_t mac[6];
 	const char *acl;        /* --acl=FILE, NULL: the system ACL */
 	const char *user;       /* --user=NAME (--check, root only) */
 	const char *lint_file;  /* --lint [FILE], NULL: the ACL in use */

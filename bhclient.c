@@ -31,9 +31,10 @@
 enum { EXIT_SYSTEM = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-"usage: " PROG " [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--socket=PATH]\n"
-"                            --fd=N --br=BRIDGE\n"
-"       " PROG " --check --br=BRIDGE [--sndbuf=BYTES] [--socket=PATH]\n"
+"usage: " PROG " [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--mac=MAC]\n"
+"                            [--socket=PATH] --fd=N --br=BRIDGE\n"
+"       " PROG " --check --br=BRIDGE [--sndbuf=BYTES] [--mac=MAC]\n"
+"                            [--socket=PATH]\n"
 "       " PROG " --help | --version\n"
 "\n"
 "Ask bridge-helperd for a TAP attached to BRIDGE and pass its fd(s) over\n"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 	rq.vnet_hdr = a.vnet_hdr;
 	rq.queues = a.queues;
 	rq.sndbuf = a.sndbuf;
+	rq.has_mac = a.has_mac;
+	memcpy(rq.mac, a.mac, sizeof(rq.mac));
 
 	if ((r = svc_call_start(&c, sock, &rq)) < 0)
 		die(EXIT_SYSTEM, "cannot reach bridge-helperd at %s: %s",

@@ -52,6 +52,10 @@ int bh_request_set_helper(struct bh_request *req, const char *path);
 int bh_request_set_vnet_hdr(struct bh_request *req, bool on);
 int bh_request_set_queues(struct bh_request *req, unsigned queues); /* 1..256 */
 int bh_request_set_sndbuf(struct bh_request *req, int bytes);       /* 1..INT_MAX */
+/* The guest's MAC address, "52:54:00:12:34:56" (a unicast address): where
+ * the administrator locks the port to it (bridge.conf(5) lockmac), the
+ * only source address its frames may have. Since 1.2. */
+int bh_request_set_mac(struct bh_request *req, const char *mac);
 int bh_request_set_acl(struct bh_request *req, const char *path);   /* tests */
 int bh_request_set_timeout(struct bh_request *req, unsigned msec);  /* 0: none */
 

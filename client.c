@@ -14,6 +14,7 @@
  * - The library never prints, never exits, never touches signal handlers.
  */
 #include "client_int.h"
+#include "mac.h"
 #include "svcmsg.h"
 
 #include <errno.h>
@@ -138,6 +139,14 @@ BH_EXPORT int bh_request_set_sndbuf(struct bh_request *req, int bytes)
 	if (!req || bytes < 1)
 		return -EINVAL;
 	req->sndbuf = bytes;
+	return 0;
+}
+
+BH_EXPORT int bh_request_set_mac(struct bh_request *req, const char *mac)
+{
+	if (!req || !mac || !mac_parse(mac, req->mac))
+		return -EINVAL;
+	req->has_mac = true;
 	return 0;
 }
 

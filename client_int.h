@@ -35,6 +35,8 @@ struct bh_request {
 	bool vnet_hdr;
 	unsigned queues;       /* 1..MAX_QUEUES */
 	int sndbuf;            /* 0: not asked for */
+	bool has_mac;          /* bh_request_set_mac() */
+	uint8_t mac[6];
 	unsigned timeout_ms;   /* 0: wait forever */
 	int mode;              /* enum bh_mode */
 	char *socket;          /* NULL: BH_SOCKET_PATH */

@@ -47,10 +47,12 @@ int client_service_begin(const struct bh_request *req, struct svc_call *c,
 			 struct errmsg *m)
 {
 	struct svcmsg_req rq = { .op = SVCMSG_CREATE, .vnet_hdr = req->vnet_hdr,
-				 .queues = req->queues, .sndbuf = req->sndbuf };
+				 .queues = req->queues, .sndbuf = req->sndbuf,
+				 .has_mac = req->has_mac };
 	char eb[128];
 	int r;
 
+	memcpy(rq.mac, req->mac, sizeof(rq.mac));
 	if (req->mode == BH_MODE_HELPER)
 		return 1;
 	if (req->acl && req->mode == BH_MODE_AUTO)

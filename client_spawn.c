@@ -11,6 +11,7 @@
  *   default dispositions and an empty environment.
  */
 #include "client_int.h"
+#include "mac.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@
 #define CHILD_SOCK_FD      3      /* where the helper finds its socket */
 
 /* The helper's argv, QEMU's order first: HELPER [--use-vnet] --fd=3 --br=BR
- * [--queues=K] [--sndbuf=B] [--acl=F]. Options at their default are left
+ * [--queues=K] [--sndbuf=B] [--mac=M] [--acl=F]. Options at their default are left
  * out, so a plain request also works with QEMU's own qemu-bridge-helper. */
 struct argv_buf {
 	char vnet[sizeof("--use-vnet")];
@@ -33,8 +34,9 @@ struct argv_buf {
 	char br[8 + IFNAMSIZ];
 	char queues[32];
 	char sndbuf[32];
+	char mac[sizeof("--mac=") + MAC_STR];
 	char *acl;             /* malloc'ed */
-	char *argv[8];
+	char *argv[9];
 	char *envp[1];
 };
 
@@ -59,6 +61,13 @@ static int build_argv(struct argv_buf *a, const struct bh_request *req)
 	if (req->sndbuf > 0) {
 		snprintf(a->sndbuf, sizeof(a->sndbuf), "--sndbuf=%d", req->sndbuf);
 		a->argv[n++] = a->sndbuf;
+	}
+	if (req->has_mac) {
+		char m[MAC_STR];
+
+		mac_format(req->mac, m);
+		snprintf(a->mac, sizeof(a->mac), "--mac=%s", m);
+		a->argv[n++] = a->mac;
 	}
 	if (req->acl) {
 		if (asprintf(&a->acl, "--acl=%s", req->acl) < 0) {

@@ -14,6 +14,7 @@
  * core_check() walks steps 1-3 with the same functions and stops there.
  * Every refusal is one line in RES and one syslog line (core_create). */
 #include "core.h"
+#include "core_port.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -384,6 +385,35 @@ static int new_tap(struct run *r, int *tunfds, struct tap_dev *tap, int *ifindex
 	}
 }
 
+/* The port settings the decision gives: CORE_OK, or refused before any
+ * TAP exists (core_port.h). */
+static int port_ok(struct run *r)
+{
+	char why[CORE_MSG_MAX - IFNAMSIZ - 2];
+	int s = port_refusal(&r->dec.port, r->req, &r->br, why, sizeof(why));
+
+	if (s == CORE_OK)
+		return s;
+	fail(r, s, "%s: %s", r->br.name, why);
+	return refuse(r, r->br.name, why);
+}
+
+/* Enslaved down: set the port up as granted, and only then bring it up. */
+static int port_up(struct run *r, int ifindex)
+{
+	char why[CORE_MSG_MAX - IFNAMSIZ - 2];
+	int s = port_apply(r->nl, ifindex, &r->dec.port, r->req, &r->br, why,
+			   sizeof(why));
+
+	if (s != CORE_OK) {
+		fail(r, s, "%s: %s", r->br.name, why);
+		return s == CORE_DENIED ? refuse(r, r->br.name, why) : s;
+	}
+	if ((s = nl_link_up(r->nl, ifindex)) < 0)
+		return system_error(r, s, "cannot bring the TAP up");
+	return CORE_OK;
+}
+
 static int make_tap(struct run *r, int *tunfds)
 {
 	struct tap_dev tap = { .name = "" };
@@ -401,14 +431,14 @@ static int make_tap(struct run *r, int *tunfds)
 	if ((e = random_mac(r, mac)) != CORE_OK)
 		return e;
 	if ((e = nl_enslave(r->nl, ifindex, r->br.ifindex, r->br.mtu, mac,
-			    r->who->uid)) < 0) {
+			    r->who->uid, !acl_port_any(&r->dec.port))) < 0) {
 		const char *ext = nl_ext_error(r->nl);
 
 		return fail(r, CORE_SYSTEM, "cannot enslave %s to %s: %s%s%s",
 			    tap.name, r->br.name, strerror(-e), ext ? ": " : "",
 			    ext ? ext : "");
 	}
-	return CORE_OK;
+	return acl_port_any(&r->dec.port) ? port_up(r, ifindex) : CORE_OK;
 }
 
 /* ---- the two entry points ------------------------------------------------------ */
@@ -431,20 +461,23 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 		struct core_result *res)
 {
 	struct run r;
-	char buf[VERDICT_MAX], qb[QBR], qr[QTEXT];
+	char buf[VERDICT_MAX], qb[QBR], qr[QTEXT], port[QTEXT], pf[QTEXT + 8] = "";
 	int s;
 
 	run_init(&r, req, who, pol, res, true);
-	if ((s = allowed_bridge(&r)) == CORE_OK) {
+	if ((s = allowed_bridge(&r)) == CORE_OK && (s = port_ok(&r)) == CORE_OK) {
 		res->sndbuf = effective_sndbuf(&r.dec, req->sndbuf);
 		if ((s = quota(&r, INT_MAX)) == CORE_OK)
 			s = make_tap(&r, tunfds);   /* the first moment a TAP exists */
 	}
+	port_describe(&r.dec.port, req, port, sizeof(port));
+	if (*port)
+		snprintf(pf, sizeof(pf), " port=\"%s\"", port);
 	if (s == CORE_OK)
 		audit(&r, LOG_INFO, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d "
-		      "rule=%s", quoted(qb, sizeof(qb), r.br.name), res->tap,
+		      "rule=%s%s", quoted(qb, sizeof(qb), r.br.name), res->tap,
 		      req->queues, res->sndbuf, quoted(qr, sizeof(qr),
-		      verdict(&r.dec, buf, sizeof(buf)) + strlen("allowed by ")));
+		      verdict(&r.dec, buf, sizeof(buf)) + strlen("allowed by ")), pf);
 	nl_close(r.nl);
 	res->status = s;
 	return s;
@@ -530,6 +563,13 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		say_sndbuf(&r.dec, req->sndbuf, out, outlen);
 	if (r.dec.result == ACL_ALLOWED)
 		say_queues(&r.dec, req->queues, out, outlen);
+	if (r.dec.result == ACL_ALLOWED)
+		port_report(&r.dec.port, req, out, outlen);
+	if (s == CORE_OK) {
+		s = port_ok(&r);
+		if (s != CORE_OK)
+			say(out, outlen, "%s\n", res->msg);
+	}
 done:
 	nl_close(r.nl);
 	res->status = s;

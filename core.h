@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "acl.h"
@@ -48,6 +49,8 @@ struct core_req {
 	bool vnet_hdr;
 	unsigned queues;        /* 1..TAP_MAX_QUEUES */
 	int sndbuf;             /* 0: not asked for */
+	bool has_mac;           /* --mac=: the guest's address, declared */
+	uint8_t mac[6];
 };
 
 struct core_result {

@@ -56,10 +56,10 @@
 #include "tap.h"
 
 static const char usage_text[] =
-"usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--acl=FILE]\n"
-"                     --fd=N --br=BRIDGE\n"
+"usage: bridge-helper [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--mac=MAC]\n"
+"                     [--acl=FILE] --fd=N --br=BRIDGE\n"
 "       bridge-helper --check --br=BRIDGE [--user=NAME|UID] [--queues=N]\n"
-"                     [--sndbuf=BYTES] [--acl=FILE]\n"
+"                     [--sndbuf=BYTES] [--mac=MAC] [--acl=FILE]\n"
 "       bridge-helper --lint [FILE]\n"
 "       bridge-helper --help | --version\n"
 "\n"
@@ -73,6 +73,8 @@ static const char usage_text[] =
 "                  what the ACL allows (1 unless a queues rule says more)\n"
 "  --sndbuf=BYTES  the send buffer the TAP starts with; may lower the\n"
 "                  administrator's, never raise it\n"
+"  --mac=MAC       the guest's MAC address, where a lockmac rule locks the\n"
+"                  port to it (e.g. 52:54:00:12:34:56)\n"
 "  --acl=FILE      another ACL file (refused when running privileged)\n"
 "  --check         print whether the caller may use BRIDGE, and why\n"
 "  --user=NAME|UID with --check, as root: ask on that user's behalf\n"
@@ -504,7 +506,9 @@ static void core_args(const struct args *a, const struct caller *who,
 		      struct core_req *req, struct core_caller *c)
 {
 	*req = (struct core_req){ .br = a->br, .vnet_hdr = a->vnet_hdr,
-				  .queues = a->queues, .sndbuf = a->sndbuf };
+				  .queues = a->queues, .sndbuf = a->sndbuf,
+				  .has_mac = a->has_mac };
+	memcpy(req->mac, a->mac, sizeof(req->mac));
 	*c = (struct core_caller){ .uid = who->uid, .gid = who->gid,
 				   .groups = who->groups, .ngroups = who->ngroups };
 	snprintf(c->name, sizeof(c->name), "%s", who->name);

@@ -23,15 +23,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#define NL_BUF 32768
-
-struct nl {
-	struct mnl_socket *sock;
-	unsigned portid;
-	unsigned seq;
-	char ext_error[256];
-	char buf[NL_BUF];            /* requests and replies; fixed size */
-};
+#include "netlink_int.h"
 
 int nl_open(struct nl **out)
 {
@@ -176,15 +168,45 @@ static int transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb,
 	return r < 0 ? -errno : 0;
 }
 
-static struct nlmsghdr *new_req(struct nl *nl, char *buf, uint16_t type,
-				uint16_t flags, int ifindex)
+/* What nl_request() hands a callback of netlink_port.c: its own data (the
+ * reply comes first, for error_cb). */
+struct user_reply {
+	struct reply rep;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int user_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct user_reply *u = data;
+
+	return u->cb(nlh, u->data);
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	struct user_reply u = { .cb = cb, .data = data };
+
+	return transact(nl, req, cb ? user_cb : NULL, &u.rep);
+}
+
+struct nlmsghdr *nl_put_header(struct nl *nl, char *buf, uint16_t type,
+			       uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+static struct nlmsghdr *new_req(struct nl *nl, char *buf, uint16_t type,
+				uint16_t flags, int ifindex)
+{
+	struct nlmsghdr *nlh = nl_put_header(nl, buf, type, flags);
+	struct ifinfomsg *ifi;
+
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -253,6 +275,22 @@ static bool u32_attr(const struct nlattr *a, uint32_t *v)
 	return true;
 }
 
+/* IFLA_BR_VLAN_FILTERING of a bridge's IFLA_INFO_DATA (absent: off), and
+ * the PVID a port gets as it joins. */
+static void bridge_vlans(const struct nlattr *data, struct nl_bridge *br)
+{
+	const struct nlattr *tb[IFLA_BR_VLAN_DEFAULT_PVID + 1] = { NULL };
+	const struct nlattr *f, *d;
+
+	parse_nested(data, tb, IFLA_BR_VLAN_DEFAULT_PVID);
+	f = tb[IFLA_BR_VLAN_FILTERING];
+	d = tb[IFLA_BR_VLAN_DEFAULT_PVID];
+	br->vlan_filtering = f && mnl_attr_validate(f, MNL_TYPE_U8) == 0 &&
+			     mnl_attr_get_u8(f);
+	br->default_pvid = d && mnl_attr_validate(d, MNL_TYPE_U16) == 0 ?
+			   mnl_attr_get_u16(d) : 0;
+}
+
 static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reply *rep = data;
@@ -269,6 +307,10 @@ static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 	rep->found = true;
 	rep->br->ifindex = ifi->ifi_index;
 	rep->br->mtu = mtu;
+	rep->br->vlan_filtering = false;
+	rep->br->default_pvid = 0;
+	if (kind && strcmp(kind, "bridge") == 0)
+		bridge_vlans(la.info[IFLA_INFO_DATA], rep->br);
 	memcpy(rep->br->name, name, strlen(name) + 1);
 	snprintf(rep->kind, 32, "%s", kind ? kind : "none");
 	return MNL_CB_OK;
@@ -312,7 +354,7 @@ int nl_ifindex(struct nl *nl, const char *name)
 }
 
 int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
-	       const uint8_t mac[6], uid_t owner)
+	       const uint8_t mac[6], uid_t owner, bool up)
 {
 	char req[512] = { 0 };   /* zeroed: libmnl leaves padding as is */
 	char alias[sizeof(NL_ALIAS_PREFIX) + 12];
@@ -320,7 +362,7 @@ int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct reply rep = { 0 };
 
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	if (!mnl_attr_put_check(nlh, sizeof(req), IFLA_ADDRESS, 6, mac) ||
 	    !mnl_attr_put_u32_check(nlh, sizeof(req), IFLA_MTU, mtu) ||

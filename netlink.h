@@ -5,6 +5,7 @@
 #define BH_NETLINK_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -13,6 +14,8 @@ struct nl;
 struct nl_bridge {
 	int ifindex;
 	unsigned mtu;
+	bool vlan_filtering;   /* IFLA_BR_VLAN_FILTERING on */
+	unsigned default_pvid; /* IFLA_BR_VLAN_DEFAULT_PVID (0: none) */
 	char name[IFNAMSIZ];   /* the device's own name (not an altname) */
 };
 
@@ -32,10 +35,34 @@ int nl_bridge_get(struct nl *nl, const char *name, struct nl_bridge *br,
 /* The alias bridge-helper gives its TAPs: "bridge-helper uid=N". */
 #define NL_ALIAS_PREFIX "bridge-helper uid="
 
-/* One ACKed RTM_NEWLINK on TAP_IFINDEX: MTU, MAC, master BR_IFINDEX, up,
+/* One ACKed RTM_NEWLINK on TAP_IFINDEX: MTU, MAC, master BR_IFINDEX, up
+ * (or, with !UP, down: a port that forwards nothing until nl_link_up()),
  * and the alias NL_ALIAS_PREFIX OWNER (the quota mark). */
 int nl_enslave(struct nl *nl, int tap_ifindex, int br_ifindex, unsigned mtu,
-	       const uint8_t mac[6], uid_t owner);
+	       const uint8_t mac[6], uid_t owner, bool up);
+
+/* The port settings of a bridge port (netlink_port.c); each ACKed. */
+struct nl_port {
+	bool isolated;          /* IFLA_BRPORT_ISOLATED */
+	bool locked;            /* IFLA_BRPORT_LOCKED, learning and unknown-
+				 * unicast flooding off */
+};
+
+/* Set FLAGS on port IFINDEX, then read them back: -EOPNOTSUPP when the
+ * kernel did not take one (too old to know it). */
+int nl_port_flags(struct nl *nl, int ifindex, const struct nl_port *flags);
+
+/* Replace the VLANs of port IFINDEX: none but PVID (untagged; 0: none) and
+ * the VIDs set in TAGGED (a 4096-bit map). */
+int nl_port_vlans(struct nl *nl, int ifindex, unsigned pvid,
+		  const uint64_t tagged[64]);
+
+/* A static FDB entry MAC -> port IFINDEX on its bridge, for VID (0: none);
+ * -EEXIST when the bridge already has one for MAC (on any port). */
+int nl_fdb_add(struct nl *nl, int ifindex, const uint8_t mac[6], unsigned vid);
+
+/* Bring IFINDEX up (ACKed). */
+int nl_link_up(struct nl *nl, int ifindex);
 
 /* Count the TUN/TAP devices of OWNER with an ifindex below BELOW that are
  * enslaved to BR_IFINDEX or have no master yet. Whose a TAP is: the alias

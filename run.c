@@ -38,7 +38,7 @@
 #define EXIT_NOENT  127
 
 enum opt_id { OPT_HELPER, OPT_ACL, OPT_BR, OPT_VNET, OPT_QUEUES, OPT_SNDBUF,
-	      OPT_TIMEOUT, OPT_SOCKET, OPT_COUNT };
+	      OPT_TIMEOUT, OPT_SOCKET, OPT_MAC, OPT_COUNT };
 
 static const struct optdef {
 	const char *name;
@@ -52,6 +52,7 @@ static const struct optdef {
 	[OPT_SNDBUF] = { "sndbuf", true },
 	[OPT_TIMEOUT] = { "timeout", true },
 	[OPT_SOCKET] = { "socket", true },
+	[OPT_MAC] = { "mac", true },
 };
 
 struct opts {
@@ -59,6 +60,7 @@ struct opts {
 	const char *acl;
 	const char *socket;    /* NULL: the library's default */
 	const char *bridge;
+	const char *mac;       /* NULL: none declared */
 	bool vnet;
 	unsigned long queues;
 	unsigned long sndbuf;      /* 0: not given */
@@ -84,7 +86,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--helper=PATH] [--socket=PATH] [--acl=FILE] --br=BRIDGE\n"
-		"       [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--timeout=SECONDS]\n"
+		"       [--use-vnet] [--queues=N] [--sndbuf=BYTES] [--mac=MAC]\n"
+		"       [--timeout=SECONDS]\n"
 		"       -- COMMAND [ARG...]\n"
 		"       " PROG " --help | --version\n"
 		"\n"
@@ -123,6 +126,7 @@ static void store(struct opts *o, enum opt_id id, const char *v)
 	case OPT_HELPER: o->helper = v; break;
 	case OPT_ACL: o->acl = v; break;
 	case OPT_SOCKET: o->socket = v; break;
+	case OPT_MAC: o->mac = v; break;
 	case OPT_BR: o->bridge = v; break;
 	case OPT_VNET: o->vnet = true; break;
 	case OPT_QUEUES: o->queues = number(name, v, 1, 256); break;
@@ -194,6 +198,9 @@ static struct bh_request *make_request(const struct opts *o)
 		die(EXIT_USAGE, "--helper: invalid path '%s'", o->helper);
 	if (o->socket && bh_request_set_socket(req, o->socket) < 0)
 		die(EXIT_USAGE, "--socket: invalid path '%s'", o->socket);
+	if (o->mac && bh_request_set_mac(req, o->mac) < 0)
+		die(EXIT_USAGE, "--mac: invalid address '%.40s': a unicast address "
+		    "such as 52:54:00:12:34:56", o->mac);
 	if (o->acl && bh_request_set_acl(req, o->acl) < 0)
 		die(EXIT_USAGE, "--acl: invalid path '%s'", o->acl);
 	if (bh_request_set_vnet_hdr(req, o->vnet) < 0 ||

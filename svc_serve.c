@@ -325,7 +325,9 @@ int svc_serve(int fd, struct svc_policy *pol, const struct svc_ids *ids)
 	if ((r = identify(fd, &w, ids)) == 0) {
 		svc_policy_refresh(pol);
 		req = (struct core_req){ .br = rq.br, .vnet_hdr = rq.vnet_hdr,
-					 .queues = rq.queues, .sndbuf = rq.sndbuf };
+					 .queues = rq.queues, .sndbuf = rq.sndbuf,
+					 .has_mac = rq.has_mac };
+		memcpy(req.mac, rq.mac, sizeof(req.mac));
 		r = rq.op == SVCMSG_CHECK ? do_check(fd, &req, &w, &cp)
 					  : do_create(fd, &req, &w, &cp);
 	}

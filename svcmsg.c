@@ -7,6 +7,7 @@
  * and within its array; anything not in the grammar is refused, with the
  * line it was found on. */
 #include "svcmsg.h"
+#include "mac.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -164,26 +165,29 @@ static bool is_key(const struct line *l, const char *key)
 	return l->klen == strlen(key) && !memcmp(l->key, key, l->klen);
 }
 
-/* The version line. 0: ours; -2: another version; -1: not one at all. */
-static int version_line(struct cursor *c, char *err, size_t errlen)
+/* The version line: its version, 1..MAX; -2: another version; -1: not
+ * one at all. */
+static int version_line(struct cursor *c, int max, char *err, size_t errlen)
 {
-	static const char magic[] = SVCMSG_MAGIC "\n";
 	const size_t plen = sizeof("bridge-helper/") - 1;
 	size_t n = (size_t)(c->end - c->p);
 	const char *nl = memchr(c->p, '\n', n);
+	long long v;
 
 	c->no = 1;
-	if (n >= sizeof(magic) - 1 && !memcmp(c->p, magic, sizeof(magic) - 1)) {
-		c->p += sizeof(magic) - 1;
-		return 0;
-	}
 	if (nl && (size_t)(nl - c->p) > plen && (size_t)(nl - c->p) <= plen + 10 &&
 	    !memcmp(c->p, "bridge-helper/", plen)) {
-		long long v;
-
 		if (number(c->p + plen, (size_t)(nl - c->p) - plen, 0, INT_MAX, &v)) {
-			fail(err, errlen, "protocol version %lld is not spoken here "
-			     "(this side speaks %d)", v, SVCMSG_VERSION);
+			if (v >= 1 && v <= max) {
+				c->p = nl + 1;
+				return (int)v;
+			}
+			if (max > 1)
+				fail(err, errlen, "protocol version %lld is not spoken "
+				     "here (this side speaks 1 to %d)", v, max);
+			else
+				fail(err, errlen, "protocol version %lld is not spoken "
+				     "here (this side speaks 1)", v);
 			return -2;
 		}
 	}
@@ -224,32 +228,58 @@ ssize_t svcmsg_req_encode(const struct svcmsg_req *r, char *buf, size_t cap)
 	    r->queues > SVCMSG_MAX_QUEUES || r->sndbuf < 0 ||
 	    (r->op != SVCMSG_CREATE && r->op != SVCMSG_CHECK))
 		return -EINVAL;
-	ok = put(buf, cap, &at, SVCMSG_MAGIC "\n", sizeof(SVCMSG_MAGIC)) &&
+	/* version 1 unless the request needs 2 (mac=): an older service then
+	 * says so, and a request without it works with either */
+	ok = put(buf, cap, &at, r->has_mac ? SVCMSG_MAGIC2 "\n" : SVCMSG_MAGIC "\n",
+		 sizeof(SVCMSG_MAGIC)) &&
 	     (r->op == SVCMSG_CREATE || putf(buf, cap, &at, "op=check\n")) &&
 	     putf(buf, cap, &at, "br=%s\n", r->br) &&
 	     (!r->vnet_hdr || putf(buf, cap, &at, "vnet=1\n")) &&
 	     (r->queues == 1 || putf(buf, cap, &at, "queues=%u\n", r->queues)) &&
 	     (r->sndbuf == 0 || putf(buf, cap, &at, "sndbuf=%d\n", r->sndbuf));
+	if (ok && r->has_mac) {
+		char m[MAC_STR];
+
+		mac_format(r->mac, m);
+		ok = putf(buf, cap, &at, "mac=%s\n", m);
+	}
 	if (!ok || at > SVCMSG_REQ_MAX)
 		return -EMSGSIZE;
 	return (ssize_t)at;
 }
 
-enum { K_OP, K_BR, K_VNET, K_QUEUES, K_SNDBUF, K_COUNT };
+enum { K_OP, K_BR, K_VNET, K_QUEUES, K_SNDBUF, K_MAC, K_COUNT };
 
-static int req_line(const struct line *l, struct svcmsg_req *r, unsigned *seen,
-		    unsigned no, char *err, size_t errlen)
+/* mac=: a unicast address, lowercase or not, as --mac= takes it. */
+static int get_mac(const struct line *l, struct svcmsg_req *r, unsigned no,
+		   char *err, size_t errlen)
+{
+	char s[MAC_STR];
+
+	if (l->vlen != MAC_STR - 1)
+		return fail(err, errlen, "line %u: invalid mac: xx:xx:xx:xx:xx:xx", no);
+	memcpy(s, l->val, l->vlen);
+	s[l->vlen] = '\0';
+	if (!mac_parse(s, r->mac))
+		return fail(err, errlen, "line %u: invalid mac: a unicast address "
+			    "xx:xx:xx:xx:xx:xx", no);
+	r->has_mac = true;
+	return 0;
+}
+
+static int req_line(const struct line *l, struct svcmsg_req *r, int version,
+		    unsigned *seen, unsigned no, char *err, size_t errlen)
 {
 	static const char *const keys[K_COUNT] = { "op", "br", "vnet", "queues",
-						   "sndbuf" };
+						   "sndbuf", "mac" };
 	long long v = 0;
 	int k;
 
 	for (k = 0; k < K_COUNT && !is_key(l, keys[k]); k++)
 		;
-	if (k == K_COUNT && is_key(l, "mac"))
-		return fail(err, errlen, "line %u: mac= is reserved: not in protocol "
-			    "version %d", no, SVCMSG_VERSION);
+	if (k == K_MAC && version < 2)
+		return fail(err, errlen, "line %u: mac= is not in protocol version 1 "
+			    "(it needs bridge-helper/2)", no);
 	if (k == K_COUNT)
 		return fail(err, errlen, "line %u: unknown key '%.*s'", no,
 			    (int)(l->klen > 16 ? 16 : l->klen), l->key);
@@ -277,6 +307,8 @@ static int req_line(const struct line *l, struct svcmsg_req *r, unsigned *seen,
 			return -1;
 		r->queues = (unsigned)v;
 		return 0;
+	case K_MAC:
+		return get_mac(l, r, no, err, errlen);
 	default:
 		if (get_number(l, 1, INT_MAX, &v, no, err, errlen) < 0)
 			return -1;
@@ -291,17 +323,17 @@ int svcmsg_req_decode(const char *buf, size_t len, struct svcmsg_req *r,
 	struct cursor c = { buf, buf + len, 0 };
 	struct line l = { 0 };
 	unsigned seen = 0;
-	int rc;
+	int rc, version;
 
 	memset(r, 0, sizeof(*r));
 	r->queues = 1;
 	if (len > SVCMSG_REQ_MAX)
 		return fail(err, errlen, "request too large (max %d bytes)",
 			    SVCMSG_REQ_MAX);
-	if ((rc = version_line(&c, err, errlen)) < 0)
-		return rc;
+	if ((version = version_line(&c, SVCMSG_VERSION_MAX, err, errlen)) < 0)
+		return version;
 	while ((rc = next_line(&c, &l, false, err, errlen)) > 0)
-		if (req_line(&l, r, &seen, c.no, err, errlen) < 0)
+		if (req_line(&l, r, version, &seen, c.no, err, errlen) < 0)
 			return -1;
 	if (rc < 0)
 		return -1;
@@ -433,7 +465,7 @@ int svcmsg_reply_decode(const char *buf, size_t len, struct svcmsg_reply *r,
 	if (len > SVCMSG_REPLY_MAX)
 		return fail(err, errlen, "reply too large (max %d bytes)",
 			    SVCMSG_REPLY_MAX);
-	if (version_line(&c, err, errlen) < 0)
+	if (version_line(&c, 1, err, errlen) < 0)
 		return -1;
 	while ((rc = next_line(&c, &l, true, err, errlen)) > 0)
 		if (reply_line(&l, r, &seen, &rep, c.no, err, errlen) < 0)

@@ -12,15 +12,19 @@
  *
  * Request (client -> service): ONE message of at most SVCMSG_REQ_MAX bytes,
  * lines ending in '\n', nothing else (no NUL, CR, blank line, space, no fds):
- *     bridge-helper/1            the version line, always first
+ *     bridge-helper/1            the version line, always first (2 when
+ *                                the request has mac=)
  *     op=create|check            optional, default create
  *     br=NAME                    required: 1..15 bytes, no '/', ':', space
  *     vnet=0|1                   optional, default 0 (IFF_VNET_HDR)
  *     queues=N                   optional, 1..256, default 1
  *     sndbuf=BYTES               optional, 1..2147483647
+ *     mac=xx:xx:xx:xx:xx:xx      version 2 only: the guest's unicast MAC
+ *                                (bridge.conf(5) lockmac)
  * Each key at most once, in any order; numbers are plain decimal with no
- * leading zero. Any other key is refused; `mac` is reserved for a later
- * protocol version and refused by version 1.
+ * leading zero. Any other key is refused. A service speaks versions 1 and
+ * 2; a client sends 2 only when it needs mac= (an older service refuses
+ * it by name); replies are version 1.
  *
  * Reply (service -> client): ONE message of at most SVCMSG_REPLY_MAX bytes,
  * the same line syntax, keys in this order:
@@ -43,10 +47,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-#define SVCMSG_VERSION      1
+#define SVCMSG_VERSION      1      /* replies, and requests without mac= */
+#define SVCMSG_VERSION_MAX  2      /* requests: 1, or 2 with mac= */
 #define SVCMSG_MAGIC        "bridge-helper/1"
+#define SVCMSG_MAGIC2       "bridge-helper/2"
 #define SVCMSG_REQ_MAX      512
 #define SVCMSG_REPLY_MAX    8192
 #define SVCMSG_MSG_MAX      1024   /* = CORE_MSG_MAX */
@@ -63,6 +70,8 @@ struct svcmsg_req {
 	bool vnet_hdr;
 	unsigned queues;               /* 1..SVCMSG_MAX_QUEUES */
 	int sndbuf;                    /* 0: not asked for */
+	bool has_mac;                  /* mac= (version 2) */
+	uint8_t mac[6];
 };
 
 struct svcmsg_reply {
