@@ -414,7 +414,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$HELPER" --fd=9 --acl="$ACL" --br=br0
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"br0: allowed by $ACL:1"* ]]
 	# --use-vnet is still not for --check and --lint
-	refused_direct 2 "$(usage_msg "--check takes only --br, --acl, --user, --sndbuf, --queues")" \
+	refused_direct 2 "$(usage_msg "--check takes only --br, --acl, --user, --sndbuf, --queues, --mac")" \
 		--check --use-vnet --use-vnet --br=br0
 	refused_direct 2 "$(usage_msg "--lint takes no other option but --acl")" \
 		--lint --use-vnet --use-vnet

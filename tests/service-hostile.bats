@@ -100,11 +100,16 @@ peer() { as_user bhu2 python3 "$PEER" "$SOCK" "$@"; }
 		[ "${lines[1]}" = "fds=0" ]
 	}
 	check 'hello' 'not a bridge-helper/1 message'
-	check 'bridge-helper/2\nbr=br0\n' 'protocol version 2 is not spoken here (this side speaks 1)'
+	check 'bridge-helper/3\nbr=br0\n' 'protocol version 3 is not spoken here (this side speaks 1 to 2)'
+	check 'bridge-helper/0\nbr=br0\n' 'protocol version 0 is not spoken here (this side speaks 1 to 2)'
+	check 'bridge-helper/02\nbr=br0\n' 'not a bridge-helper/1 message'
 	check 'bridge-helper/1\n' 'no br= in the request'
 	check 'bridge-helper/1\nbr=br0' 'line 2: no newline at the end'
 	check 'bridge-helper/1\nbr=br0\nfoo=1\n' "line 3: unknown key 'foo'"
-	check 'bridge-helper/1\nbr=br0\nmac=fe:00:00:00:00:01\n' 'line 3: mac= is reserved: not in protocol version 1'
+	check 'bridge-helper/1\nbr=br0\nmac=fe:00:00:00:00:01\n' 'line 3: mac= is not in protocol version 1 (it needs bridge-helper/2)'
+	check 'bridge-helper/2\nbr=br0\nmac=01:00:00:00:00:01\n' 'line 3: invalid mac: a unicast address xx:xx:xx:xx:xx:xx'
+	check 'bridge-helper/2\nbr=br0\nmac=fe:00:00:00:00:1\n' 'line 3: invalid mac: xx:xx:xx:xx:xx:xx'
+	check 'bridge-helper/2\nbr=br0\nmac=fe:00:00:00:00:01\nmac=fe:00:00:00:00:01\n' 'line 4: mac given twice'
 	check 'bridge-helper/1\nbr=br0\nbr=br0\n' 'line 3: br given twice'
 	check 'bridge-helper/1\nbr=br0\nqueues=0\n' 'line 3: invalid queues: 1 to 256'
 	check 'bridge-helper/1\nbr=br0\nqueues=257\n' 'line 3: invalid queues: 1 to 256'

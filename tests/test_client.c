@@ -237,6 +237,14 @@ static void test_setters(void)
 	OK(bh_request_set_sndbuf(req, 0) == -EINVAL, "sndbuf 0 rejected");
 	OK(bh_request_set_sndbuf(req, -1) == -EINVAL, "sndbuf -1 rejected");
 	OK(bh_request_set_sndbuf(req, INT_MAX) == 0, "sndbuf INT_MAX accepted");
+	OK(bh_request_set_mac(req, "01:00:5e:00:00:01") == -EINVAL, "group MAC rejected");
+	OK(bh_request_set_mac(req, "00:00:00:00:00:00") == -EINVAL, "zero MAC rejected");
+	OK(bh_request_set_mac(req, "52:54:00:12:34:5") == -EINVAL &&
+	   bh_request_set_mac(req, "52:54:00:12:34:567") == -EINVAL &&
+	   bh_request_set_mac(req, "52-54-00-12-34-56") == -EINVAL &&
+	   bh_request_set_mac(req, NULL) == -EINVAL &&
+	   bh_request_set_mac(NULL, "52:54:00:12:34:56") == -EINVAL, "malformed MACs rejected");
+	OK(bh_request_set_mac(req, "52:54:00:AB:cd:EF") == 0, "a unicast MAC accepted, any case");
 	OK(bh_request_set_helper(req, "") == -EINVAL, "empty helper path rejected");
 	OK(bh_request_set_helper(req, NULL) == 0, "NULL helper: back to default");
 	OK(bh_request_set_acl(req, "") == -EINVAL, "empty ACL path rejected");
@@ -314,8 +322,10 @@ static void test_argv(void)
 	bh_request_set_vnet_hdr(req, true);
 	bh_request_set_sndbuf(req, 4096);
 	bh_request_set_acl(req, "/x/acl");
+	bh_request_set_mac(req, "52:54:00:AB:cd:EF");
 	expect_args(req, "helper exited with status 5: --use-vnet --fd=3 --br=br0 "
-		    "--queues=2 --sndbuf=4096 --acl=/x/acl", "with every option");
+		    "--queues=2 --sndbuf=4096 --mac=52:54:00:ab:cd:ef --acl=/x/acl",
+		    "with every option");
 	req = fake_request("echo-args", 1, 10000);
 	expect_args(req, "helper exited with status 5: --fd=3 --br=br0",
 		    "of a default request (QEMU's)");

@@ -669,6 +669,76 @@ static void test_queues(void)
 	OK(dec(NULL, "br0", 0).max_queues == ACL_QUEUES_DEFAULT, "no policy: the default bound");
 }
 
+/* ---- port settings: vlan, trunk, isolated, lockmac --------------------------- */
+
+static void test_ports(void)
+{
+	static const gid_t adm[] = { 4 };
+	struct acl *a;
+	struct acl_decision d;
+
+	bad("vlan br0 0\n", "E mem.conf:1:10: invalid VLAN id '0' (expected 1..4094)");
+	bad("vlan br0 4095\n", "E mem.conf:1:10: invalid VLAN id '4095' (expected 1..4094)");
+	bad("vlan br0\n", "E mem.conf:1:9: missing VLAN id (1..4094)");
+	bad("trunk br0\n", "E mem.conf:1:10: missing VLAN id or range (1..4094, or FIRST-LAST)");
+	bad("trunk br0 20-10\n", "E mem.conf:1:11: invalid VLAN range '20-10' (expected "
+	    "1..4094, or FIRST-LAST with FIRST <= LAST)");
+	bad("trunk br0 1-4095\n", "E mem.conf:1:11: invalid VLAN range '1-4095' (expected "
+	    "1..4094, or FIRST-LAST with FIRST <= LAST)");
+	bad("trunk br0 -5\n", "E mem.conf:1:11: invalid VLAN range '-5' (expected "
+	    "1..4094, or FIRST-LAST with FIRST <= LAST)");
+	bad("isolated br0 3\n", "E mem.conf:1:14: unexpected argument '3' (expected user= or group=)");
+	bad("lockmac\n", "E mem.conf:1:8: missing bridge name (or 'all') after 'lockmac'");
+
+	OK(none(buf("allow br0\nvlan br0 10 group=adm\nvlan br0 20\ntrunk br0 100-102\n"
+		    "trunk br0 20 user=1000\ntrunk all 4094\nisolated br0 user=1001\n"
+		    "lockmac br0 group=adm\nlockmac br0 group=adm\n", &a)), "port rules parse");
+	d = dec_g(a, "br0", 1000, 1000, 1, adm);
+	OK(d.result == ACL_ALLOWED && d.port.pvid == 10 && at(d.port.pvid_rule, "mem.conf", 2),
+	   "the first matching vlan wins");
+	OK(d.port.has_trunk && acl_vid_tagged(&d.port, 100) && acl_vid_tagged(&d.port, 102) &&
+	   !acl_vid_tagged(&d.port, 103) && acl_vid_tagged(&d.port, 20) &&
+	   acl_vid_tagged(&d.port, 4094) && !acl_vid_tagged(&d.port, 10) &&
+	   at(d.port.trunk_rule, "mem.conf", 4), "trunks add up, the first one named");
+	OK(!d.port.isolated && d.port.lockmac && at(d.port.lockmac_rule, "mem.conf", 8),
+	   "lockmac for the group, first rule named; isolated not");
+	d = dec(a, "br0", 1001);
+	OK(d.port.pvid == 20 && !acl_vid_tagged(&d.port, 20) && acl_vid_tagged(&d.port, 100) &&
+	   d.port.isolated && !d.port.lockmac, "untagged wins over a trunk with the same VID");
+	OK(acl_port_any(&d.port) && acl_port_vlans(&d.port), "port helpers");
+	d = dec(a, "br1", 1000);
+	OK(d.result == ACL_NOMATCH && !acl_port_any(&d.port) && !d.port.has_trunk,
+	   "port rules never allow; no port settings without an allow");
+	acl_free(a);
+
+	OK(none(buf("allow br0\ndeny br0 user=7\nisolated br0\nvlan br0 5\n", &a)),
+	   "a deny and port rules");
+	d = dec(a, "br0", 7);
+	OK(d.result == ACL_DENIED && !acl_port_any(&d.port), "denied: no port settings");
+	d = dec(a, "br0", 8);
+	OK(d.result == ACL_ALLOWED && d.port.isolated && d.port.pvid == 5, "allowed: both");
+	acl_free(a);
+
+	OK(none(buf("allow br0\nqueues br0 2\n", &a)), "no port rules");
+	d = dec(a, "br0", 0);
+	OK(!acl_port_any(&d.port) && !d.port.pvid_rule.file, "no port rule: no settings");
+	acl_free(a);
+
+	warned("vlan br0 10\nvlan all 20 group=4\n", "W mem.conf:2:1: vlan 20 conflicts with "
+	       "vlan 10 at mem.conf:1: a caller matching both gets 10 (the first)");
+	warned("vlan br0 10 user=1\ntrunk br0 5-15 user=1\n", "W mem.conf:2:1: trunk at "
+	       "mem.conf:2 carries VLAN 10, the untagged VLAN of the vlan rule at mem.conf:1: "
+	       "a caller matching both gets it untagged only");
+	{
+		static const char t[] = "vlan br0 10 user=1\nvlan br0 20 user=2\n"
+					"vlan br1 30\nvlan br1 30 user=9\ntrunk br0 11-15\n";
+
+		OK(none(buf_n(t, strlen(t), true, &a)), "vlans for different users, "
+		   "bridges, the same VID: no warning");
+		acl_free(a);
+	}
+}
+
 /* ---- includes -------------------------------------------------------------- */
 
 static void test_include(void)
@@ -1602,6 +1672,7 @@ int main(void)
 	test_limit();
 	test_sndbuf();
 	test_queues();
+	test_ports();
 	test_include();
 	test_glob();
 	test_include_errors();
