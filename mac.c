@@ -3,6 +3,7 @@
 /* mac: see mac.h. */
 #include "mac.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 static int hexval(char c)
@@ -21,10 +22,11 @@ bool mac_parse(const char *s, uint8_t mac[6])
 	uint8_t m[6];
 	bool zero = true;
 
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
+	for (size_t i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
 
-		if (lo < 0 || s[3 * i + 2] != (i == 5 ? '\0' : ':'))
+		if (lo < 0 || p[2] != (i == 5 ? '\0' : ':'))
 			return false;
 		m[i] = (uint8_t)(hi << 4 | lo);
 		zero = zero && m[i] == 0;
