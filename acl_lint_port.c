@@ -16,14 +16,25 @@ static bool acl_is_port_vlan(const struct acl_rule *r)
 	return r->kind == ACL_K_VLAN || r->kind == ACL_K_TRUNK;
 }
 
-/* Can one caller match both A and B? Not when both name different users,
- * or the same kind of place with different bridges; a caller can be in
- * any two groups. */
+/* Do A and B name callers in common, as far as the file says? Yes when
+ * their bridges meet and one names everyone, or both the same user or the
+ * same group. Rules for different users or groups, or a user and a group,
+ * are taken to be for different tenants: who is in which group is NSS's
+ * to say, not the file's (bridge.conf(5): a user in two tenants' groups
+ * gets the first rule). */
 static bool acl_may_share(const struct acl_rule *a, const struct acl_rule *b)
 {
+	bool a_any = !a->who.has_uid && !a->who.has_gid;
+	bool b_any = !b->who.has_uid && !b->who.has_gid;
+
 	if (!a->all && !b->all && strcmp(a->bridge, b->bridge) != 0)
 		return false;
-	return !(a->who.has_uid && b->who.has_uid && a->who.uid != b->who.uid);
+	if (a_any || b_any)
+		return true;
+	if (a->who.has_uid != b->who.has_uid || a->who.has_gid != b->who.has_gid)
+		return false;
+	return (!a->who.has_uid || a->who.uid == b->who.uid) &&
+	       (!a->who.has_gid || a->who.gid == b->who.gid);
 }
 
 static void acl_lint_pair(struct acl_parser *p, const struct acl_rule *r,

@@ -461,7 +461,8 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 		struct core_result *res)
 {
 	struct run r;
-	char buf[VERDICT_MAX], qb[QBR], qr[QTEXT], port[QTEXT], pf[QTEXT + 8] = "";
+	char buf[VERDICT_MAX], qb[QBR], qr[QTEXT], port[QTEXT], qp[QTEXT];
+	char pf[QTEXT + 8] = "";
 	int s;
 
 	run_init(&r, req, who, pol, res, true);
@@ -472,7 +473,7 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 	}
 	port_describe(&r.dec.port, req, port, sizeof(port));
 	if (*port)
-		snprintf(pf, sizeof(pf), " port=\"%s\"", port);
+		snprintf(pf, sizeof(pf), " port=%s", quoted(qp, sizeof(qp), port));
 	if (s == CORE_OK)
 		audit(&r, LOG_INFO, "allowed: bridge=%s tap=%s queues=%u sndbuf=%d "
 		      "rule=%s%s", quoted(qb, sizeof(qb), r.br.name), res->tap,
@@ -537,8 +538,8 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	       struct core_result *res)
 {
 	struct run r;
-	char buf[VERDICT_MAX];
-	int s, n = 0;
+	char buf[VERDICT_MAX], why[CORE_MSG_MAX] = "";
+	int s, ps = CORE_OK, n = 0;
 
 	run_init(&r, req, who, pol, res, false);
 	if (outlen)
@@ -550,6 +551,9 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
 		say(out, outlen, "%s\n", res->msg);
+	/* the port settings are refused before the quota, as in a launch */
+	if (s == CORE_OK && (ps = port_ok(&r)) != CORE_OK)
+		snprintf(why, sizeof(why), "%s", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&
 	    (s = count_owned(&r, INT_MAX, &n)) == CORE_OK)
 		say(out, outlen, "quota: %d of %u in use (limit at %s:%u)\n", n,
@@ -557,7 +561,8 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	else if (r.dec.has_limit && s != CORE_SYSTEM)
 		say(out, outlen, "quota: limit %u (at %s:%u)\n", r.dec.limit,
 		    r.dec.limit_rule.file, r.dec.limit_rule.line);
-	if (s == CORE_OK && r.dec.has_limit && (unsigned)n >= r.dec.limit)
+	if (s == CORE_OK && ps == CORE_OK && r.dec.has_limit &&
+	    (unsigned)n >= r.dec.limit)
 		s = quota(&r, INT_MAX);
 	if (s == CORE_OK || s == CORE_DENIED)
 		say_sndbuf(&r.dec, req->sndbuf, out, outlen);
@@ -565,10 +570,10 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 		say_queues(&r.dec, req->queues, out, outlen);
 	if (r.dec.result == ACL_ALLOWED)
 		port_report(&r.dec.port, req, out, outlen);
-	if (s == CORE_OK) {
-		s = port_ok(&r);
-		if (s != CORE_OK)
-			say(out, outlen, "%s\n", res->msg);
+	if (s == CORE_OK && ps != CORE_OK) {
+		say(out, outlen, "%s\n", why);
+		snprintf(res->msg, sizeof(res->msg), "%s", why);
+		s = ps;
 	}
 done:
 	nl_close(r.nl);

@@ -98,7 +98,7 @@ int port_apply(struct nl *nl, int ifindex, const struct acl_port *port,
 	else if ((port->isolated || port->lockmac) &&
 		 (e = nl_port_flags(nl, ifindex, &flags)) == -EOPNOTSUPP) {
 		snprintf(msg, len, "the kernel did not take the port flags "
-			 "(isolated, locked: Linux 5.18 or later)");
+			 "(isolated: Linux 4.18 or later; locked: 5.18)");
 		return CORE_SYSTEM;
 	} else if (e < 0)
 		what = "cannot set the port flags";

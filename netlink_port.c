@@ -52,12 +52,14 @@ struct port_read {
 	int value[NPORT_ATTRS];          /* -1: not reported */
 };
 
+/* What each attribute must be, -1: left alone (only what is asked for is
+ * set, so that `isolated` alone works on kernels older than `locked`). */
 static void port_want(const struct nl_port *f, int want[NPORT_ATTRS])
 {
-	want[0] = f->isolated;
-	want[1] = f->locked;
-	want[2] = !f->locked;            /* a locked port learns nothing */
-	want[3] = !f->locked;            /* ... and gets no unknown unicast */
+	want[0] = f->isolated ? 1 : -1;
+	want[1] = f->locked ? 1 : -1;
+	want[2] = f->locked ? 0 : -1;    /* a locked port learns nothing */
+	want[3] = f->locked ? 0 : -1;    /* ... and gets no unknown unicast */
 }
 
 static int slave_cb(const struct nlattr *a, void *data)
@@ -112,7 +114,8 @@ int nl_port_flags(struct nl *nl, int ifindex, const struct nl_port *flags)
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
 	for (size_t i = 0; i < NPORT_ATTRS; i++)
-		mnl_attr_put_u8(nlh, port_attrs[i], (uint8_t)want[i]);
+		if (want[i] >= 0)
+			mnl_attr_put_u8(nlh, port_attrs[i], (uint8_t)want[i]);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	if ((e = nl_request(nl, nlh, NULL, NULL)) < 0)
@@ -126,7 +129,7 @@ int nl_port_flags(struct nl *nl, int ifindex, const struct nl_port *flags)
 	if ((e = nl_request(nl, nlh, port_read_cb, &pr)) < 0)
 		return e;
 	for (size_t i = 0; i < NPORT_ATTRS; i++)
-		if (pr.value[i] != want[i])
+		if (want[i] >= 0 && pr.value[i] != want[i])
 			return -EOPNOTSUPP;
 	return 0;
 }

@@ -119,13 +119,13 @@ run_doc_command() {
 	[ "$(tap_count)" -eq 0 ]
 }
 
-@test "docs: the QEMU command lines are found: 5 in README.md, 2 in bridge-helper(8), 2 in bridge-helper-run(1), 1 in bridge-helperd(8)" {
+@test "docs: the QEMU command lines are found: 6 in README.md, 2 in bridge-helper(8), 2 in bridge-helper-run(1), 1 in bridge-helperd(8)" {
 	local f n
 	for f in "${DOCS[@]}"; do
 		n=$(doc_commands "$f" | tr -cd '\0' | wc -c)
 		echo "$f: $n"
 		case "$f" in
-		README.md) [ "$n" -eq 5 ] ;;
+		README.md) [ "$n" -eq 6 ] ;;
 		man/bridge-helper.8 | man/bridge-helper-run.1) [ "$n" -eq 2 ] ;;
 		man/bridge-helperd.8) [ "$n" -eq 1 ] ;;
 		*) [ "$n" -eq 0 ] ;;

@@ -726,15 +726,19 @@ static void test_ports(void)
 
 	warned("vlan br0 10\nvlan all 20 group=4\n", "W mem.conf:2:1: vlan 20 conflicts with "
 	       "vlan 10 at mem.conf:1: a caller matching both gets 10 (the first)");
+	warned("vlan br0 10 group=5\nvlan br0 20 group=5\n", "W mem.conf:2:1: vlan 20 "
+	       "conflicts with vlan 10 at mem.conf:1: a caller matching both gets 10 (the first)");
 	warned("vlan br0 10 user=1\ntrunk br0 5-15 user=1\n", "W mem.conf:2:1: trunk at "
 	       "mem.conf:2 carries VLAN 10, the untagged VLAN of the vlan rule at mem.conf:1: "
 	       "a caller matching both gets it untagged only");
 	{
 		static const char t[] = "vlan br0 10 user=1\nvlan br0 20 user=2\n"
-					"vlan br1 30\nvlan br1 30 user=9\ntrunk br0 11-15\n";
+					"vlan br1 30\nvlan br1 30 user=9\ntrunk br0 11-15\n"
+					"vlan br2 10 group=5\nvlan br2 20 group=6\n"
+					"vlan br2 30 user=7\ntrunk br2 20 user=8\n";
 
 		OK(none(buf_n(t, strlen(t), true, &a)), "vlans for different users, "
-		   "bridges, the same VID: no warning");
+		   "groups, a user and a group, bridges, the same VID: no warning");
 		acl_free(a);
 	}
 }
