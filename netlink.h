@@ -57,8 +57,8 @@ int nl_port_flags(struct nl *nl, int ifindex, const struct nl_port *flags);
 int nl_port_vlans(struct nl *nl, int ifindex, unsigned pvid,
 		  const uint64_t tagged[64]);
 
-/* A static FDB entry MAC -> port IFINDEX on its bridge, for VID (0: none);
- * -EEXIST when the bridge already has one for MAC (on any port). */
+/* A static, sticky FDB entry MAC -> port IFINDEX on its bridge, for VID (0:
+ * none); -EEXIST when the bridge already has one for MAC (on any port). */
 int nl_fdb_add(struct nl *nl, int ifindex, const uint8_t mac[6], unsigned vid);
 
 /* Bring IFINDEX up (ACKed). */

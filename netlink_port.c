@@ -213,7 +213,9 @@ int nl_fdb_add(struct nl *nl, int ifindex, const uint8_t mac[6], unsigned vid)
 	nd->ndm_family = AF_BRIDGE;
 	nd->ndm_ifindex = ifindex;
 	nd->ndm_state = NUD_NOARP;           /* static, never ages */
-	nd->ndm_flags = NTF_MASTER;          /* the bridge's FDB */
+	/* the bridge's FDB; sticky: a frame from that address on another
+	 * port (a caller without lockmac, the uplink) does not move it */
+	nd->ndm_flags = NTF_MASTER | NTF_STICKY;
 	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
 	if (vid)
 		mnl_attr_put_u16(nlh, NDA_VLAN, (uint16_t)vid);

@@ -7,7 +7,7 @@ set -euo pipefail
 want=(make gcc libc6-dev pkg-config libmnl-dev libcap-ng-dev iproute2 util-linux
       libcap2-bin)
 if [ "${1:-build}" = test ]; then
-	want+=(bats mandoc passwd procps kmod qemu-system-x86 qemu-system-common
+	want+=(bats mandoc passwd procps kmod busybox-static xz-utils qemu-system-x86 qemu-system-common
 	       clang valgrind cppcheck clang-tidy libclang-rt-14-dev binutils
 	       python3 strace
 	       systemd                                        # systemd-socket-activate, -analyze

@@ -144,7 +144,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	[[ "$output" == *" ./usr/share/man/man8/bridge-helper.8.gz"* ]]
 	[[ "$output" == *" ./usr/share/man/man5/bridge.conf.5.gz"* ]]
 	[[ "$output" == *" ./usr/share/man/man1/bridge-helper-run.1.gz"* ]]
-	! grep -E '^[^d].* \./usr/(lib|include)/' <<<"$output"
+	! grep -E '^[^d].* \./usr/(lib|include)/' <<<"$output" || false
 	run dpkg-deb -f "$T/build/${b}_$arch.deb" Depends
 	[[ "$output" == *libmnl0* && "$output" == *passwd* ]]
 	run bash -c "dpkg-deb -I '$T/build/${b}_$arch.deb' conffiles"
@@ -160,7 +160,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	run lintian --fail-on error "$T/build/bridge-helper_${VERSION}-1_$arch.changes"
 	printf '# lintian: %s\n' "${lines[@]}" >&3
 	[ "$status" -eq 0 ]
-	! grep -q '^E: ' <<<"$output"
+	! grep -q '^E: ' <<<"$output" || false
 }
 
 @test "installed: the group, the helper setuid root:bridge-helper 4754, the conffiles, an ACL allowing nothing" {
@@ -181,7 +181,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	run inroot bridge-helper-run --help
 	[[ "$output" == *"Default helper: /usr/libexec/bridge-helper"* ]]
 	zcat "$R/usr/share/man/man8/bridge-helper.8.gz" | grep -qx '\.It Pa /usr/libexec/bridge-helper'
-	! zcat "$R"/usr/share/man/man*/*bridge*.gz | grep -F /usr/local
+	! zcat "$R"/usr/share/man/man*/*bridge*.gz | grep -F /usr/local || false
 	run inroot dpkg-query -W -f='${Conffiles}\n' bridge-helper
 	[[ "$output" == *" /etc/bridge-helper/bridge.conf "* ]]
 }
@@ -256,7 +256,7 @@ TAPINFO='n=$BRIDGE_HELPER_IFNAME; echo "$n $(basename "$(readlink /sys/class/net
 	[[ "$output" == *"directory '/etc/bridge-helper/bridge.d' not empty so not removed"* ]]
 	run inroot getent group bridge-helper
 	[ "$status" -eq 2 ]
-	! grep -q bridge-helper "$R/etc/group" "$R/etc/gshadow"
+	! grep -q bridge-helper "$R/etc/group" "$R/etc/gshadow" || false
 	run inroot dpkg-query -W bridge-helper
 	[ "$status" -ne 0 ]
 	# Compared with the root before the install: only the file that the

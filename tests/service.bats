@@ -136,7 +136,7 @@ tap_name() { ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | hea
 	# exactly two execve (bridge-helper-run itself, then COMMAND), no process made
 	[ "$(grep -c 'execve(' <<<"$output")" -eq 2 ]
 	grep -q 'execve("/bin/sh", \["/bin/sh", "-c"' <<<"$output"
-	! grep -Eq '(clone|clone3|fork|vfork)\(' <<<"$output"
+	! grep -Eq '(clone|clone3|fork|vfork)\(' <<<"$output" || false
 	taps_gone
 	svc_stop
 }

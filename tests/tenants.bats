@@ -102,6 +102,13 @@ agents_done() {
 
 ifname() { cat "$FR/$1.ifname"; }
 
+# for the sanitized pass: LeakSanitizer cannot run under ptrace (strace)
+NOLSAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+# not CMD...: fails when CMD succeeds (a plain `! CMD` never fails a bats
+# test: set -e ignores a negated command)
+not() { if "$@"; then return 1; fi; }
+
 # heard NAME FROM INDEX: NAME received frame INDEX of FROM
 heard() { grep -Eq " $2 $3\$" "$FR/$1.rx"; }
 # heard_any NAME FROM: NAME received any frame of FROM
@@ -130,25 +137,33 @@ links() { ip -n "$NS" -o link show | cut -d' ' -f2; bridge -n "$NS" -d link show
 	link_d "$(ifname c)" | grep -q " isolated off "
 	uplink_agent --send $UP,$BC
 	agents_done
-	heard up a 0 && heard up b 0 && heard up c 0
-	heard a up 0 && heard b up 0 && heard c up 0
-	heard a c 0 && heard b c 0            # a port that is not isolated
-	heard c a 0 && heard c b 0
-	! heard_any a b                       # neither broadcast nor unicast
-	! heard_any b a
+	heard up a 0
+	heard up b 0
+	heard up c 0
+	heard a up 0
+	heard b up 0
+	heard c up 0
+	heard a c 0
+	heard b c 0  # a port that is not isolated
+	heard c a 0
+	heard c b 0
+	not heard_any a b                       # neither broadcast nor unicast
+	not heard_any b a
 	taps_gone
 }
 
 # --- anti-spoofing -----------------------------------------------------------
 
-@test "lockmac: bhu1's frames from its declared MAC pass, from any other are dropped; bhu2 (no lockmac) is not filtered" {
+@test "lockmac: bhu1's frames from its declared MAC pass, from any other are dropped; bhu2 (no lockmac) is not filtered, and cannot take bhu1's MAC by sending from it" {
 	acl_write <<-EOF
 	allow br0
 	lockmac br0 user=bhu1
 	EOF
 	PEERS=3
 	tap_agent a bhu1 --mac=$MA -- --send $MA,$BC --send $SPOOF,$BC --send $SPOOF,$UP
-	tap_agent b bhu2 -- --send $MB,$BC
+	# the attacker: frames from bhu1's address, that a learning port would
+	# move bhu1's FDB entry with (and so get bhu1's traffic)
+	tap_agent b bhu2 -- --send $MB,$BC --send $MA,$BC
 	until_ready a b
 	local ta; ta=$(ifname a)
 	run link_d "$ta"
@@ -160,14 +175,16 @@ links() { ip -n "$NS" -o link show | cut -d' ' -f2; bridge -n "$NS" -d link show
 	run bridge -n "$NS" fdb show br br0
 	[ "$(grep -c "$MA" <<<"$output")" -eq 1 ]   # the static entry alone
 	run bridge -n "$NS" fdb show dev "$ta"
-	[[ "$output" == *"$MA master br0 static"* ]]
-	uplink_agent --send $UP,$BC
+	[[ "$output" == *"$MA sticky master br0 static"* ]]
+	uplink_agent --send $UP,$BC --send $UP,$MA
 	agents_done
 	heard up a 0                          # the declared address
-	! heard up a 1                        # spoofed, broadcast
-	! heard up a 2                        # spoofed, unicast
+	not heard up a 1                        # spoofed, broadcast
+	not heard up a 2                        # spoofed, unicast
 	heard up b 0
-	heard a up 0                          # it still receives
+	heard a up 0                          # it still receives,
+	heard a up 1                          # also what is sent to its address,
+	not heard b up 1                        # which never goes to the attacker
 	# and the bridge never learned the spoofed address
 	run bridge -n "$NS" fdb show br br0
 	[[ "$output" != *"$SPOOF"* ]]
@@ -258,7 +275,7 @@ for port in json.load(sys.stdin):
 print(" ".join(sorted(out, key=lambda s: int(s.rstrip("up")))))'
 }
 
-@test "vlans: two groups on their own VLANs cannot reach each other and each reaches its VLAN on the uplink; a trunk carries exactly its tags" {
+@test "vlans: two users on their own VLANs cannot reach each other and each reaches its VLAN on the uplink; a trunk carries exactly its tags" {
 	nsx ip link set br0 type bridge vlan_filtering 1 2>/dev/null ||
 		skip "kernel: the bridge cannot filter VLANs here (no CONFIG_BRIDGE_VLAN_FILTERING)"
 	local v
@@ -269,32 +286,45 @@ print(" ".join(sorted(out, key=lambda s: int(s.rstrip("up")))))'
 	vlan br0 20 user=bhu3
 	trunk br0 10 user=bhu2
 	trunk br0 30-31 user=bhu2
+	lockmac br0 user=bhu1
 	EOF
 	PEERS=4
-	tap_agent a bhu1 -- --send $MA,$BC
+	tap_agent a bhu1 --mac=$MA -- --send $MA,$BC --send $SPOOF,$BC
 	tap_agent c bhu3 -- --send $MC,$BC
 	tap_agent b bhu2 -- --send $MB,$BC,31 --send $MB,$BC,20 --send $MB,$BC
 	until_ready a b c
 	[ "$(vlans_of "$(ifname a)")" = "10up" ]
 	[ "$(vlans_of "$(ifname c)")" = "20up" ]
 	[ "$(vlans_of "$(ifname b)")" = "10 30 31" ]
+	# locked to its MAC on its VLAN: the FDB entry is per VLAN
+	run bridge -n "$NS" fdb show dev "$(ifname a)"
+	[[ "$output" == *"$MA vlan 10 sticky master br0 static"* ]]
 	uplink_agent --send $UP,$BC,10 --send $UP,$BC,20 --send $UP,$BC,30 --send $UP,$BC,40
 	agents_done
-	heard up a 0 && grep -q "^$MA $BC 10 a 0\$" "$FR/up.rx"
-	heard up c 0 && grep -q "^$MC $BC 20 c 0\$" "$FR/up.rx"
-	! heard_any a c && ! heard_any c a    # two tenants, two VLANs
+	heard up a 0
+	grep -q "^$MA $BC 10 a 0\$" "$FR/up.rx"
+	not heard up a 1                        # spoofed, on its VLAN too
+	heard up c 0
+	grep -q "^$MC $BC 20 c 0\$" "$FR/up.rx"
+	not heard_any a c
+	not heard_any c a  # two tenants, two VLANs
 	grep -q "^$UP $BC 0 up 0\$" "$FR/a.rx"     # its VLAN, untagged
-	! heard a up 1 && ! heard a up 2 && ! heard a up 3
+	not heard a up 1
+	not heard a up 2
+	not heard a up 3
 	grep -q "^$UP $BC 0 up 1\$" "$FR/c.rx"
-	! heard c up 0 && ! heard c up 3
+	not heard c up 0
+	not heard c up 3
 	# the trunk: tags 10 and 30 in, 31 out; not 20, not untagged, not 40
 	grep -q "^$UP $BC 10 up 0\$" "$FR/b.rx"
 	grep -q "^$UP $BC 30 up 2\$" "$FR/b.rx"
-	! heard b up 1 && ! heard b up 3
+	not heard b up 1
+	not heard b up 3
 	grep -q "^$MB $BC 31 b 0\$" "$FR/up.rx"
-	! heard up b 1 && ! heard up b 2
+	not heard up b 1
+	not heard up b 2
 	grep -q "^$MA $BC 10 a 0\$" "$FR/b.rx"     # VLAN 10, tagged on the trunk
-	! heard_any b c
+	not heard_any b c
 	taps_gone
 }
 
@@ -306,7 +336,7 @@ print(" ".join(sorted(out, key=lambda s: int(s.rstrip("up")))))'
 	isolated br0
 	lockmac br0
 	EOF
-	run nsx strace -f -e trace=sendto -s 4096 -o "$FR/strace" \
+	run nsx env ASAN_OPTIONS="$NOLSAN" strace -f -e trace=sendto -s 4096 -o "$FR/strace" \
 		"$TAPINFO" -- "$HELPER" --fd=SOCK --acl="$ACL" --br=br0 --mac=$MA
 	[ "$status" -eq 0 ]
 	# each request in order: its type, flags and the attributes that matter
@@ -333,10 +363,62 @@ for line in open(sys.argv[1]):
 	acl_write <<-EOF
 	allow br0
 	EOF
-	run nsx strace -f -e trace=sendto -s 4096 -o "$FR/strace2" \
+	run nsx env ASAN_OPTIONS="$NOLSAN" strace -f -e trace=sendto -s 4096 -o "$FR/strace2" \
 		"$TAPINFO" -- "$HELPER" --fd=SOCK --acl="$ACL" --br=br0
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'RTM_NEWLINK.*ifi_flags=IFF_UP.*IFLA_MASTER' "$FR/strace2")" -eq 1 ]
+	taps_gone
+}
+
+@test "vlans: the order with VLANs: joined down, the bridge's VLANs taken off, the granted ones put on, then flags, MAC per VLAN, up; bridge vlan show reads back exactly the grant" {
+	nsx ip link set br0 type bridge vlan_filtering 1 2>/dev/null ||
+		skip "kernel: the bridge cannot filter VLANs here (no CONFIG_BRIDGE_VLAN_FILTERING)"
+	acl_write <<-EOF
+	allow br0
+	vlan br0 7
+	trunk br0 100-102
+	trunk br0 200
+	isolated br0
+	lockmac br0
+	EOF
+	run nsx env ASAN_OPTIONS="$NOLSAN" strace -f -e trace=sendto -s 65536 -o "$FR/strace" "$TAPINFO" \
+		--then="bridge -j vlan show dev \"\$TAP\" >$FR/vlans" -- \
+		"$HELPER" --fd=SOCK --acl="$ACL" --br=br0 --mac=$MA
+	[ "$status" -eq 0 ]
+	run python3 -c '
+import re, sys
+for line in open(sys.argv[1]):
+    m = re.search(r"nlmsg_type=(RTM_[A-Z]+)", line)
+    if not m or m.group(1) == "RTM_GETLINK":
+        continue
+    f = re.search(r"ifi_family=(AF_[A-Z]+).*ifi_flags=([A-Z_|0-9x]+), ifi_change=([0-9x]+)", line)
+    what = [m.group(1)]
+    if f:
+        what.append(f.group(1))
+        what.append("up" if "IFF_UP" in f.group(2) else "down" if f.group(3) != "0" else "")
+    for a in ("IFLA_MASTER", "IFLA_INFO_SLAVE_DATA", "IFLA_AF_SPEC"):
+        if a in line:
+            what.append(a)
+    v = re.search(r"NDA_VLAN\}, (\d+)", line)
+    if v:
+        what.append("vlan " + v.group(1))
+    print(" ".join(w for w in what if w))' "$FR/strace"
+	printf '%s\n' "${lines[@]}" >&3
+	[ "${lines[0]}" = "RTM_NEWLINK AF_UNSPEC down IFLA_MASTER" ]
+	[ "${lines[1]}" = "RTM_DELLINK AF_BRIDGE IFLA_AF_SPEC" ]
+	[ "${lines[2]}" = "RTM_SETLINK AF_BRIDGE IFLA_AF_SPEC" ]
+	[ "${lines[3]}" = "RTM_NEWLINK AF_UNSPEC IFLA_INFO_SLAVE_DATA" ]
+	[ "${lines[4]}" = "RTM_NEWNEIGH vlan 7" ]
+	[ "${lines[5]}" = "RTM_NEWNEIGH vlan 100" ]
+	[ "${lines[6]}" = "RTM_NEWNEIGH vlan 101" ]
+	[ "${lines[7]}" = "RTM_NEWNEIGH vlan 102" ]
+	[ "${lines[8]}" = "RTM_NEWNEIGH vlan 200" ]
+	[ "${lines[9]}" = "RTM_NEWLINK AF_UNSPEC up" ]
+	[ "${#lines[@]}" -eq 10 ]
+	run python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))[0]["vlans"])' "$FR/vlans"
+	[ "$output" = "[{'vlan': 7, 'flags': ['PVID', 'Egress Untagged']}, {'vlan': 100}, {'vlan': 101}, {'vlan': 102}, {'vlan': 200}]" ]
 	taps_gone
 }
 
@@ -408,12 +490,12 @@ port: tagged 10 (trunk at $f:5)"* ]]
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" isolated on "* ]]
 	[[ "$output" == *" locked on "* ]]
-	[[ "$output" == *"$MA master br0 static"* ]]
+	[[ "$output" == *"$MA sticky master br0 static"* ]]
 	grep -Eq "user=\"bhu1\" via=service pid=[0-9]+ allowed: bridge=\"br0\" tap=tap[0-9a-f]+ .* port=\"isolated lockmac=$MA\"\$" "$DLOG"
 	# bridge-helper-client (QEMU's helper=) with --mac, and without
 	run svc_client bhu1 --then='bridge fdb show dev "$TAP"' --br=br0 --mac=$MB
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$MB master br0 static"* ]]
+	[[ "$output" == *"$MB sticky master br0 static"* ]]
 	run svc_client bhu1 --br=br0
 	[ "$status" -eq 3 ]
 	[ "${lines[0]}" = "bridge-helper-client: br0: lockmac at /etc/bridge-helper/bridge.conf:3: the launch must declare the guest's MAC address (--mac=)" ]
