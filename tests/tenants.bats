@@ -403,7 +403,6 @@ for line in open(sys.argv[1]):
     if v:
         what.append("vlan " + v.group(1))
     print(" ".join(w for w in what if w))' "$FR/strace"
-	printf '%s\n' "${lines[@]}" >&3
 	[ "${lines[0]}" = "RTM_NEWLINK AF_UNSPEC down IFLA_MASTER" ]
 	[ "${lines[1]}" = "RTM_DELLINK AF_BRIDGE IFLA_AF_SPEC" ]
 	[ "${lines[2]}" = "RTM_SETLINK AF_BRIDGE IFLA_AF_SPEC" ]
