@@ -484,36 +484,22 @@ int core_create(const struct core_req *req, const struct core_caller *who,
 	return s;
 }
 
-/* --check's report, appended to OUT. */
-__attribute__((format(printf, 3, 4)))
-static void say(char *out, size_t outlen, const char *fmt, ...)
-{
-	size_t used = strnlen(out, outlen);
-	va_list ap;
-
-	if (used + 1 >= outlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out + used, outlen - used, fmt, ap);
-	va_end(ap);
-}
-
 static void say_sndbuf(const struct acl_decision *dec, int asked, char *out,
 		       size_t len)
 {
 	if (dec->has_sndbuf && asked && asked < dec->sndbuf)
-		say(out, len, "sndbuf: %d (asked; at most %d, set at %s:%u)\n", asked,
+		core_append(out, len, "sndbuf: %d (asked; at most %d, set at %s:%u)\n", asked,
 		    dec->sndbuf, dec->sndbuf_rule.file, dec->sndbuf_rule.line);
 	else if (dec->has_sndbuf && asked > dec->sndbuf)
-		say(out, len, "sndbuf: %d (asked %d, capped at %s:%u)\n", dec->sndbuf,
+		core_append(out, len, "sndbuf: %d (asked %d, capped at %s:%u)\n", dec->sndbuf,
 		    asked, dec->sndbuf_rule.file, dec->sndbuf_rule.line);
 	else if (dec->has_sndbuf)
-		say(out, len, "sndbuf: %d (set at %s:%u)\n", dec->sndbuf,
+		core_append(out, len, "sndbuf: %d (set at %s:%u)\n", dec->sndbuf,
 		    dec->sndbuf_rule.file, dec->sndbuf_rule.line);
 	else if (asked)
-		say(out, len, "sndbuf: %d (asked)\n", asked);
+		core_append(out, len, "sndbuf: %d (asked)\n", asked);
 	else
-		say(out, len, "sndbuf: kernel default\n");
+		core_append(out, len, "sndbuf: kernel default\n");
 }
 
 /* "queues: at most N (set at FILE:LINE)" or "(default)"; with the number
@@ -528,7 +514,7 @@ static void say_queues(const struct acl_decision *dec, unsigned asked,
 	if (dec->has_queues)
 		snprintf(from, sizeof(from), "set at %s:%u", dec->queues_rule.file,
 			 dec->queues_rule.line);
-	say(out, len, "queues: %sat most %u (%s)\n", asked_s, dec->max_queues, from);
+	core_append(out, len, "queues: %sat most %u (%s)\n", asked_s, dec->max_queues, from);
 }
 
 /* Steps 1-3 as core_create() takes them, reporting each; stops where the
@@ -547,19 +533,19 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	s = allowed_bridge(&r);
 	if (!r.acl)                         /* the ACL is broken: nothing to say */
 		goto done;
-	say(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
+	core_append(out, outlen, "user %s (uid %u) on %s: %s\n", who->name,
 	    (unsigned)who->uid, req->br, verdict(&r.dec, buf, sizeof(buf)));
 	if (s != CORE_OK && s != CORE_DENIED)     /* no such bridge, ... */
-		say(out, outlen, "%s\n", res->msg);
+		core_append(out, outlen, "%s\n", res->msg);
 	/* the port settings are refused before the quota, as in a launch */
 	if (s == CORE_OK && (ps = port_ok(&r)) != CORE_OK)
 		snprintf(why, sizeof(why), "%s", res->msg);
 	if (r.dec.has_limit && s == CORE_OK &&
 	    (s = count_owned(&r, INT_MAX, &n)) == CORE_OK)
-		say(out, outlen, "quota: %d of %u in use (limit at %s:%u)\n", n,
+		core_append(out, outlen, "quota: %d of %u in use (limit at %s:%u)\n", n,
 		    r.dec.limit, r.dec.limit_rule.file, r.dec.limit_rule.line);
 	else if (r.dec.has_limit && s != CORE_SYSTEM)
-		say(out, outlen, "quota: limit %u (at %s:%u)\n", r.dec.limit,
+		core_append(out, outlen, "quota: limit %u (at %s:%u)\n", r.dec.limit,
 		    r.dec.limit_rule.file, r.dec.limit_rule.line);
 	if (s == CORE_OK && ps == CORE_OK && r.dec.has_limit &&
 	    (unsigned)n >= r.dec.limit)
@@ -571,7 +557,7 @@ int core_check(const struct core_req *req, const struct core_caller *who,
 	if (r.dec.result == ACL_ALLOWED)
 		port_report(&r.dec.port, req, out, outlen);
 	if (s == CORE_OK && ps != CORE_OK) {
-		say(out, outlen, "%s\n", why);
+		core_append(out, outlen, "%s\n", why);
 		snprintf(res->msg, sizeof(res->msg), "%s", why);
 		s = ps;
 	}

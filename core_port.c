@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4)))
-static void append(char *out, size_t len, const char *fmt, ...)
+void core_append(char *out, size_t len, const char *fmt, ...)
 {
 	size_t used = strnlen(out, len);
 	va_list ap;
@@ -35,13 +34,13 @@ static void tagged_list(const struct acl_port *port, char *out, size_t len)
 		while (v < ACL_VID_MAX && acl_vid_tagged(port, v + 1))
 			v++;
 		if (first == v)
-			append(out, len, "%s%u", sep, v);
+			core_append(out, len, "%s%u", sep, v);
 		else
-			append(out, len, "%s%u-%u", sep, first, v);
+			core_append(out, len, "%s%u-%u", sep, first, v);
 		sep = ",";
 	}
 	if (!*sep)
-		append(out, len, "none");
+		core_append(out, len, "none");
 }
 
 int port_refusal(const struct acl_port *port, const struct core_req *req,
@@ -125,17 +124,17 @@ void port_describe(const struct acl_port *port, const struct core_req *req,
 	if (len)
 		out[0] = '\0';
 	if (port->pvid)
-		append(out, len, "vlan=%u ", port->pvid);
+		core_append(out, len, "vlan=%u ", port->pvid);
 	if (port->has_trunk) {
-		append(out, len, "tagged=");
+		core_append(out, len, "tagged=");
 		tagged_list(port, out, len);
-		append(out, len, " ");
+		core_append(out, len, " ");
 	}
 	if (port->isolated)
-		append(out, len, "isolated ");
+		core_append(out, len, "isolated ");
 	if (port->lockmac && req->has_mac) {
 		mac_format(req->mac, m);
-		append(out, len, "lockmac=%s ", m);
+		core_append(out, len, "lockmac=%s ", m);
 	}
 	if (len && *out)
 		out[strlen(out) - 1] = '\0';       /* the last space */
@@ -147,24 +146,24 @@ void port_report(const struct acl_port *port, const struct core_req *req,
 	char m[MAC_STR];
 
 	if (port->pvid)
-		append(out, len, "port: vlan %u untagged, the port's PVID (vlan at "
+		core_append(out, len, "port: vlan %u untagged, the port's PVID (vlan at "
 		       "%s:%u)\n", port->pvid, port->pvid_rule.file,
 		       port->pvid_rule.line);
 	if (port->has_trunk) {
-		append(out, len, "port: tagged ");
+		core_append(out, len, "port: tagged ");
 		tagged_list(port, out, len);
-		append(out, len, " (trunk at %s:%u)\n", port->trunk_rule.file,
+		core_append(out, len, " (trunk at %s:%u)\n", port->trunk_rule.file,
 		       port->trunk_rule.line);
 	}
 	if (port->isolated)
-		append(out, len, "port: isolated (isolated at %s:%u)\n",
+		core_append(out, len, "port: isolated (isolated at %s:%u)\n",
 		       port->isolated_rule.file, port->isolated_rule.line);
 	if (port->lockmac && req->has_mac) {
 		mac_format(req->mac, m);
-		append(out, len, "port: locked to %s (lockmac at %s:%u)\n", m,
+		core_append(out, len, "port: locked to %s (lockmac at %s:%u)\n", m,
 		       port->lockmac_rule.file, port->lockmac_rule.line);
 	} else if (port->lockmac) {
-		append(out, len, "port: locked, and no --mac= declared (lockmac "
+		core_append(out, len, "port: locked, and no --mac= declared (lockmac "
 		       "at %s:%u)\n", port->lockmac_rule.file,
 		       port->lockmac_rule.line);
 	}

@@ -14,6 +14,10 @@
 #include "core.h"
 #include "netlink.h"
 
+/* --check's report: FMT appended to OUT (LEN bytes in all), cut to fit. */
+__attribute__((format(printf, 3, 4)))
+void core_append(char *out, size_t len, const char *fmt, ...);
+
 /* Before anything exists: CORE_OK, or why PORT cannot be had for REQ on
  * BR -- CORE_DENIED (lockmac, and no MAC declared), CORE_SYSTEM (a VLAN,
  * and the bridge does not filter VLANs) -- with one line in MSG (no

@@ -330,6 +330,30 @@ print(" ".join(sorted(out, key=lambda s: int(s.rstrip("up")))))'
 
 # --- never a moment of too much access: the order the kernel is asked in ----
 
+# nl_requests FILE: the netlink requests that change something in an
+# `strace -e trace=sendto` log, one a line, in order: type, family,
+# "up"/"down" when IFF_UP changes, the attributes that matter, the VLAN
+nl_requests() {
+	python3 -c '
+import re, sys
+for line in open(sys.argv[1]):
+    m = re.search(r"nlmsg_type=(RTM_[A-Z]+)", line)
+    if not m or m.group(1) == "RTM_GETLINK":
+        continue
+    f = re.search(r"ifi_family=(AF_[A-Z]+).*ifi_flags=([A-Z_|0-9x]+), ifi_change=([0-9x]+)", line)
+    what = [m.group(1)]
+    if f:
+        what.append(f.group(1))
+        what.append("up" if "IFF_UP" in f.group(2) else "down" if f.group(3) != "0" else "")
+    for a in ("IFLA_MASTER", "IFLA_INFO_SLAVE_DATA", "IFLA_AF_SPEC", "NDA_LLADDR"):
+        if a in line:
+            what.append(a)
+    v = re.search(r"NDA_VLAN\}, (\d+)", line)
+    if v:
+        what.append("vlan " + v.group(1))
+    print(" ".join(w for w in what if w))' "$1"
+}
+
 @test "order: the TAP joins the bridge down, gets its flags and its MAC, and only then comes up (strace of the netlink requests)" {
 	acl_write <<-EOF
 	allow br0
@@ -339,25 +363,11 @@ print(" ".join(sorted(out, key=lambda s: int(s.rstrip("up")))))'
 	run nsx env ASAN_OPTIONS="$NOLSAN" strace -f -e trace=sendto -s 4096 -o "$FR/strace" \
 		"$TAPINFO" -- "$HELPER" --fd=SOCK --acl="$ACL" --br=br0 --mac=$MA
 	[ "$status" -eq 0 ]
-	# each request in order: its type, flags and the attributes that matter
-	run python3 -c '
-import re, sys
-for line in open(sys.argv[1]):
-    m = re.search(r"nlmsg_type=(RTM_[A-Z]+)", line)
-    if not m or m.group(1) == "RTM_GETLINK":
-        continue
-    f = re.search(r"ifi_flags=([A-Z_|0-9x]+), ifi_change=([0-9x]+)", line)
-    what = [m.group(1)]
-    if f:
-        what.append("up" if "IFF_UP" in f.group(1) else "down" if f.group(2) != "0" else "")
-    for a in ("IFLA_MASTER", "IFLA_INFO_SLAVE_DATA", "NDA_LLADDR"):
-        if a in line:
-            what.append(a)
-    print(" ".join(w for w in what if w))' "$FR/strace"
-	[ "${lines[0]}" = "RTM_NEWLINK down IFLA_MASTER" ]
-	[ "${lines[1]}" = "RTM_NEWLINK IFLA_INFO_SLAVE_DATA" ]
+	run nl_requests "$FR/strace"
+	[ "${lines[0]}" = "RTM_NEWLINK AF_UNSPEC down IFLA_MASTER" ]
+	[ "${lines[1]}" = "RTM_NEWLINK AF_UNSPEC IFLA_INFO_SLAVE_DATA" ]
 	[ "${lines[2]}" = "RTM_NEWNEIGH NDA_LLADDR" ]
-	[ "${lines[3]}" = "RTM_NEWLINK up" ]
+	[ "${lines[3]}" = "RTM_NEWLINK AF_UNSPEC up" ]
 	[ "${#lines[@]}" -eq 4 ]
 	# without port settings, one request as before: enslaved and up at once
 	acl_write <<-EOF
@@ -385,33 +395,16 @@ for line in open(sys.argv[1]):
 		--then="bridge -j vlan show dev \"\$TAP\" >$FR/vlans" -- \
 		"$HELPER" --fd=SOCK --acl="$ACL" --br=br0 --mac=$MA
 	[ "$status" -eq 0 ]
-	run python3 -c '
-import re, sys
-for line in open(sys.argv[1]):
-    m = re.search(r"nlmsg_type=(RTM_[A-Z]+)", line)
-    if not m or m.group(1) == "RTM_GETLINK":
-        continue
-    f = re.search(r"ifi_family=(AF_[A-Z]+).*ifi_flags=([A-Z_|0-9x]+), ifi_change=([0-9x]+)", line)
-    what = [m.group(1)]
-    if f:
-        what.append(f.group(1))
-        what.append("up" if "IFF_UP" in f.group(2) else "down" if f.group(3) != "0" else "")
-    for a in ("IFLA_MASTER", "IFLA_INFO_SLAVE_DATA", "IFLA_AF_SPEC"):
-        if a in line:
-            what.append(a)
-    v = re.search(r"NDA_VLAN\}, (\d+)", line)
-    if v:
-        what.append("vlan " + v.group(1))
-    print(" ".join(w for w in what if w))' "$FR/strace"
+	run nl_requests "$FR/strace"
 	[ "${lines[0]}" = "RTM_NEWLINK AF_UNSPEC down IFLA_MASTER" ]
 	[ "${lines[1]}" = "RTM_DELLINK AF_BRIDGE IFLA_AF_SPEC" ]
 	[ "${lines[2]}" = "RTM_SETLINK AF_BRIDGE IFLA_AF_SPEC" ]
 	[ "${lines[3]}" = "RTM_NEWLINK AF_UNSPEC IFLA_INFO_SLAVE_DATA" ]
-	[ "${lines[4]}" = "RTM_NEWNEIGH vlan 7" ]
-	[ "${lines[5]}" = "RTM_NEWNEIGH vlan 100" ]
-	[ "${lines[6]}" = "RTM_NEWNEIGH vlan 101" ]
-	[ "${lines[7]}" = "RTM_NEWNEIGH vlan 102" ]
-	[ "${lines[8]}" = "RTM_NEWNEIGH vlan 200" ]
+	[ "${lines[4]}" = "RTM_NEWNEIGH NDA_LLADDR vlan 7" ]
+	[ "${lines[5]}" = "RTM_NEWNEIGH NDA_LLADDR vlan 100" ]
+	[ "${lines[6]}" = "RTM_NEWNEIGH NDA_LLADDR vlan 101" ]
+	[ "${lines[7]}" = "RTM_NEWNEIGH NDA_LLADDR vlan 102" ]
+	[ "${lines[8]}" = "RTM_NEWNEIGH NDA_LLADDR vlan 200" ]
 	[ "${lines[9]}" = "RTM_NEWLINK AF_UNSPEC up" ]
 	[ "${#lines[@]}" -eq 10 ]
 	run python3 -c '
