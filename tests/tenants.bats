@@ -209,6 +209,13 @@ links() { ip -n "$NS" -o link show | cut -d' ' -f2; bridge -n "$NS" -d link show
 	run as_user bhu1 "$PRIVDIR/bridge-helper-suid" --fd=3 --br=br0 --mac=01:00:5e:00:00:01
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"invalid --mac '01:00:5e:00:00:01': a unicast address such as 52:54:00:12:34:56"* ]]
+	run run_as bhu1 --br=br0 --mac=52:54:00:12:34 -- true
+	[ "$status" -eq 2 ]
+	[ "$output" = "bridge-helper-run: --mac: invalid address '52:54:00:12:34': a unicast address such as 52:54:00:12:34:56" ]
+	run as_user bhu1 "$PRIVDIR/tapinfo" -- "$CLIENT" --fd=SOCK --br=br0 --mac=00:00:00:00:00:00
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "bridge-helper-client: invalid --mac '00:00:00:00:00:00': a unicast address such as 52:54:00:12:34:56 (see --help)" ]
+	[ "$(tap_count)" -eq 0 ]
 	# bhu1 holds MA; bhu2 declares the same address
 	mkfifo -m 666 "$FR/hold"
 	mkdir "$FR/hold.ov"
